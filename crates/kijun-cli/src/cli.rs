@@ -1,0 +1,116 @@
+//! Command-line grammar of `kijun` (clap), with Japanese and English help.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// kijun（基準）— 外部サービスのセキュリティ選定基準の審査・監督ツール
+///
+/// kijun (基準) vets external/cloud services against municipal security
+/// criteria.
+#[derive(Debug, Parser)]
+#[command(name = "kijun", version, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// 組込みカタログに加えて読み込むカスタムカタログのディレクトリ (*.toml)
+    /// / directory of custom catalogs loaded beside the built-ins
+    #[arg(long, global = true, env = "KIJUN_CATALOG_DIR", value_name = "DIR")]
+    pub catalog_dir: Option<PathBuf>,
+    /// 設定ファイル (既定: ./kijun.toml があれば使用) / configuration file
+    /// (default: ./kijun.toml if present)
+    #[arg(long, global = true, env = "KIJUN_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// Output format of a command that prints data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Format {
+    /// 人が読むテキスト（日本語） / human-readable Japanese text
+    #[default]
+    Text,
+    /// 機械可読な JSON（形式は docs/cli.md） / JSON, shapes in docs/cli.md
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct FormatArg {
+    /// 出力形式 / output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// 基準カタログの一覧・表示・検証・対照表 / list, show, validate and crosswalk catalogs
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// 回答ファイル・プロファイルのひな形を出力 / print answer-file and profile templates
+    #[command(subcommand)]
+    Template(TemplateCommand),
+    /// プロファイルと回答から適用項目と判定を算出 / evaluate a service profile and answers
+    Assess(AssessArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// 読み込まれたカタログの一覧 / list the loaded catalogs
+    List(FormatArg),
+    /// カタログの全要求事項を表示 / show a catalog with every requirement
+    Show {
+        /// カタログ id（例: seed-000） / catalog id
+        id: String,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// カタログファイルを検証（問題は file:line:column: で表示、終了コード 2）
+    /// / validate catalog files (problems as file:line:column:, exit code 2)
+    Validate {
+        /// 検証するファイル / files to validate
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// 共通管理策ごとに、それを共有する各カタログの要求事項を一覧
+    /// / for each common control, the requirements of each catalog sharing it
+    Crosswalk(FormatArg),
+    /// 共通管理策の一覧 / list the common controls
+    Controls(FormatArg),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplateCommand {
+    /// 回答ファイルのひな形 / answer-file skeleton
+    Answers {
+        /// カタログ id / catalog id
+        #[arg(long)]
+        catalog: String,
+        /// 指定すると、そのプロファイルに適用される項目だけを出力
+        /// / only the items that apply to this profile
+        #[arg(long, value_name = "FILE")]
+        profile: Option<PathBuf>,
+    },
+    /// 全属性を既定値で記載したサービスプロファイル / a complete service profile with defaults
+    Profile,
+}
+
+#[derive(Debug, Args)]
+pub struct AssessArgs {
+    /// サービスプロファイル (TOML) / service profile
+    #[arg(long, value_name = "FILE")]
+    pub profile: PathBuf,
+    /// 回答ファイル (TOML)。省略するとすべて未回答として評価
+    /// / answer file; without it every item is unanswered
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
+    /// 評価するカタログ id（複数可、省略時はすべて） / catalog ids (repeatable; default all)
+    #[arg(long = "catalog", value_name = "ID")]
+    pub catalogs: Vec<String>,
+    #[command(flatten)]
+    pub format: FormatArg,
+}
