@@ -809,31 +809,30 @@ fn build_parameter(
     }
     let value = match p.unit {
         Unit::TimeWindow => {
-            let parse_time =
-                |reporter: &mut Reporter<'_>, t: &Option<Spanned<String>>, what: &str| match t {
-                    None => {
+            let parse_time = |reporter: &mut Reporter<'_>,
+                              t: &Option<Spanned<String>>,
+                              what: &str| match t {
+                None => {
+                    reporter.error(
+                        span.clone(),
+                        format!("パラメータ `{key}` (time_window) に {what} (HH:MM) がありません"),
+                    );
+                    None
+                }
+                Some(t) => {
+                    let parsed = TimeOfDay::parse(t.get_ref());
+                    if parsed.is_none() {
                         reporter.error(
-                            span.clone(),
+                            t.span(),
                             format!(
-                                "パラメータ `{key}` (time_window) に {what} (HH:MM) がありません"
+                                "時刻 `{}` は HH:MM 形式で書いてください (bad time)",
+                                t.get_ref()
                             ),
                         );
-                        None
                     }
-                    Some(t) => {
-                        let parsed = TimeOfDay::parse(t.get_ref());
-                        if parsed.is_none() {
-                            reporter.error(
-                                t.span(),
-                                format!(
-                                    "時刻 `{}` は HH:MM 形式で書いてください (bad time)",
-                                    t.get_ref()
-                                ),
-                            );
-                        }
-                        parsed
-                    }
-                };
+                    parsed
+                }
+            };
             let start = parse_time(reporter, &p.start, "start");
             let end = parse_time(reporter, &p.end, "end");
             let Some(days) = p.days else {

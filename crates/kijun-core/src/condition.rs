@@ -484,7 +484,7 @@ mod tests {
             ("(gov_cloud", 10..10, "`)`"),
             ("gov_cloud lgwan_asp", 10..19, "余分な記述"),
             ("gov_cloud & lgwan_asp", 10..11, "使えない文字"),
-            ("network_segment == \"lgwan", 19..26, "閉じられていません"),
+            ("network_segment == \"lgwan", 19..25, "閉じられていません"),
         ];
         for (src, span, msg) in cases {
             let err = parse(src, &named).err();

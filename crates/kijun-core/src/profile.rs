@@ -137,7 +137,7 @@ pub const ATTRIBUTES: &[Attribute] = &[
         name: "service_model",
         kind: AttributeType::Enum(SERVICE_MODELS),
         label: "サービスモデル",
-        help: "サービスモデル: \"saas\" / \"paas\" / \"iaas\"",
+        help: "\"saas\" / \"paas\" / \"iaas\"",
         default: DefaultValue::Str("saas"),
     },
     Attribute {
@@ -151,14 +151,14 @@ pub const ATTRIBUTES: &[Attribute] = &[
         name: "confidentiality_class",
         kind: AttributeType::Int { min: 1, max: 3 },
         label: "最高機密性",
-        help: "取り扱う情報の最高機密性: 1 / 2 / 3（機密性3が最も高い）",
+        help: "取り扱う情報の最高機密性 1 / 2 / 3（機密性3が最も高い）",
         default: DefaultValue::Int(2),
     },
     Attribute {
         name: "network_segment",
         kind: AttributeType::Enum(NETWORK_SEGMENTS),
         label: "利用ネットワーク",
-        help: "利用するネットワーク: \"internet\"（インターネット接続系） / \"lgwan\"（LGWAN接続系） / \"closed\"（閉域網）",
+        help: "\"internet\"（インターネット接続系） / \"lgwan\"（LGWAN接続系） / \"closed\"（閉域網）",
         default: DefaultValue::Str("internet"),
     },
     Attribute {
