@@ -247,13 +247,14 @@ impl AnswerSet {
                 key.party.label()
             );
             if let Some(answer) = convert(a, span.clone(), &what, &mut reporter) {
-                if set.requirements.contains_key(&key) {
-                    reporter.error(
+                match set.requirements.entry(key) {
+                    std::collections::btree_map::Entry::Occupied(_) => reporter.error(
                         span,
                         format!("{what} への回答が重複しています (duplicate answer)"),
-                    );
-                } else {
-                    set.requirements.insert(key, answer);
+                    ),
+                    std::collections::btree_map::Entry::Vacant(slot) => {
+                        slot.insert(answer);
+                    }
                 }
             }
         }
@@ -291,13 +292,14 @@ impl AnswerSet {
             };
             let what = format!("共通管理策 {} ({})", key.control, key.party.label());
             if let Some(answer) = convert(a, span.clone(), &what, &mut reporter) {
-                if set.controls.contains_key(&key) {
-                    reporter.error(
+                match set.controls.entry(key) {
+                    std::collections::btree_map::Entry::Occupied(_) => reporter.error(
                         span,
                         format!("{what} への回答が重複しています (duplicate answer)"),
-                    );
-                } else {
-                    set.controls.insert(key, answer);
+                    ),
+                    std::collections::btree_map::Entry::Vacant(slot) => {
+                        slot.insert(answer);
+                    }
                 }
             }
         }

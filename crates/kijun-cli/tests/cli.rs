@@ -1,0 +1,519 @@
+//! End-to-end tests of the `kijun` binary: real process, real files.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn kijun(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kijun"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("KIJUN_CATALOG_DIR")
+        .env_remove("KIJUN_CONFIG")
+        .output()
+        .expect("run kijun")
+}
+
+fn ok(args: &[&str], cwd: &Path) -> String {
+    let out = kijun(args, cwd);
+    assert!(
+        out.status.success(),
+        "kijun {args:?} failed: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn json(args: &[&str], cwd: &Path) -> Value {
+    serde_json::from_str(&ok(args, cwd)).unwrap()
+}
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+const CUSTOM: &str = r#"[catalog]
+id = "city-x"
+title = "X市外部サービス選定基準"
+issuer = "X市"
+version = "1"
+source = "X市対策基準"
+
+[[requirements]]
+id = "R-1"
+phase = "selection"
+text = "多要素認証を提供すること"
+obligations = [{ provider = "required" }]
+controls = ["mfa"]
+"#;
+
+#[test]
+fn catalog_list_shows_the_four_builtins() {
+    let d = tmp();
+    let list = json(&["catalog", "list", "--format", "json"], d.path());
+    let rows = list.as_array().unwrap();
+    let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["seed-000", "seed-001", "seed-003", "seed-004"]);
+    for r in rows {
+        assert!(r["title"].is_string() && r["source"].as_str().unwrap().ends_with(".txt"));
+        assert!(r["requirement_count"].as_u64().unwrap() > 20);
+    }
+    let text = ok(&["catalog", "list"], d.path());
+    assert!(
+        text.contains("seed-003     船橋市外部サービス選定基準"),
+        "{text}"
+    );
+}
+
+#[test]
+fn catalog_show_json_has_the_documented_shape() {
+    let d = tmp();
+    let c = json(
+        &["catalog", "show", "seed-000", "--format", "json"],
+        d.path(),
+    );
+    assert_eq!(c["id"], "seed-000");
+    let reqs = c["requirements"].as_array().unwrap();
+    assert_eq!(reqs.len(), 33);
+    let first = &reqs[0];
+    assert_eq!(first["id"], "SEL-01");
+    assert_eq!(first["phase"], "selection");
+    assert_eq!(first["category"], "認証要件");
+    assert!(
+        first["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("当局が指定する公的認証資格")
+    );
+    assert_eq!(first["controls"][0], "certification");
+    let rules = first["obligations"].as_array().unwrap();
+    assert_eq!(rules[0]["when"], "ismap_listed");
+    assert_eq!(rules[0]["integrator"], "required");
+    assert_eq!(rules[1]["provider"], "recommended");
+
+    let text = ok(&["catalog", "show", "seed-004"], d.path());
+    assert!(text.contains("数値: サービス稼働率 = 99.8%以上"), "{text}");
+    let out = kijun(&["catalog", "show", "seed-999"], d.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("カタログ `seed-999` はありません"));
+}
+
+#[test]
+fn catalog_validate_reports_locations_and_exits_2() {
+    let d = tmp();
+    std::fs::write(d.path().join("good.toml"), CUSTOM).unwrap();
+    let out = ok(&["catalog", "validate", "good.toml"], d.path());
+    assert!(out.contains("good.toml: OK — city-x"), "{out}");
+
+    let bad = CUSTOM
+        .replace("controls = [\"mfa\"]", "controls = [\"mfa\", \"nope\"]")
+        .replace(
+            "obligations = [{ provider = \"required\" }]",
+            "obligations = [{ when = \"ismap\", provider = \"required\" }]",
+        );
+    std::fs::write(d.path().join("bad.toml"), bad).unwrap();
+    std::fs::write(d.path().join("broken.toml"), "[catalog\n").unwrap();
+    let out = kijun(
+        &[
+            "catalog",
+            "validate",
+            "good.toml",
+            "bad.toml",
+            "broken.toml",
+        ],
+        d.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("bad.toml:12:26: 条件式: 不明な属性または条件 `ismap`")),
+        "{err}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("bad.toml:13:20: 不明な共通管理策 `nope`")),
+        "{err}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("broken.toml:1:")),
+        "{err}"
+    );
+
+    // A custom catalog may not take a built-in id.
+    std::fs::write(
+        d.path().join("clash.toml"),
+        CUSTOM.replace("city-x", "seed-000"),
+    )
+    .unwrap();
+    let out = kijun(&["catalog", "validate", "clash.toml"], d.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("clash.toml:1:1: カタログ id `seed-000` は")
+    );
+}
+
+#[test]
+fn custom_catalogs_load_from_catalog_dir_or_config() {
+    let d = tmp();
+    std::fs::create_dir(d.path().join("cats")).unwrap();
+    std::fs::write(d.path().join("cats/x.toml"), CUSTOM).unwrap();
+    let list = json(
+        &[
+            "--catalog-dir",
+            "cats",
+            "catalog",
+            "list",
+            "--format",
+            "json",
+        ],
+        d.path(),
+    );
+    assert_eq!(list.as_array().unwrap().len(), 5);
+    assert_eq!(list[4]["id"], "city-x");
+    assert_eq!(list[4]["builtin"], false);
+
+    std::fs::write(d.path().join("kijun.toml"), "catalog_dir = \"cats\"\n").unwrap();
+    let list = json(&["catalog", "list", "--format", "json"], d.path());
+    assert_eq!(list[4]["id"], "city-x");
+
+    std::fs::write(
+        d.path().join("kijun.toml"),
+        "catalog_directory = \"cats\"\n",
+    )
+    .unwrap();
+    let out = kijun(&["catalog", "list"], d.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("kijun.toml:1:1:"));
+    std::fs::remove_file(d.path().join("kijun.toml")).unwrap();
+
+    std::fs::write(d.path().join("cats/y.toml"), CUSTOM).unwrap();
+    let out = kijun(&["--catalog-dir", "cats", "catalog", "list"], d.path());
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "duplicate custom ids are refused"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("y.toml:1:1: カタログ id `city-x` は既に読み込まれています")
+    );
+}
+
+#[test]
+fn crosswalk_links_requirements_of_several_catalogs() {
+    let d = tmp();
+    let rows = json(&["catalog", "crosswalk", "--format", "json"], d.path());
+    let mfa = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["control"] == "mfa")
+        .unwrap();
+    let refs: Vec<String> = mfa["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{}/{}",
+                e["catalog"].as_str().unwrap(),
+                e["requirement"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(refs.contains(&"seed-000/BLD-01".to_owned()), "{refs:?}");
+    assert!(refs.iter().any(|r| r.starts_with("seed-001/")), "{refs:?}");
+    let text = ok(&["catalog", "crosswalk"], d.path());
+    assert!(text.contains("多要素認証（mfa）"), "{text}");
+}
+
+#[test]
+fn profile_template_is_complete_and_loads_back() {
+    let d = tmp();
+    let t = ok(&["template", "profile"], d.path());
+    for key in [
+        "ismap_registered = false",
+        "ismap_liu_registered = false",
+        "lgwan_asp = false",
+        "gov_cloud = false",
+        "service_model = \"saas\"",
+        "handles_personal_info = true",
+        "confidentiality_class = 2",
+        "network_segment = \"internet\"",
+        "subcontracting = true",
+        "remote_maintenance = true",
+    ] {
+        assert!(t.contains(key), "{key} missing:\n{t}");
+    }
+    std::fs::write(d.path().join("p.toml"), &t).unwrap();
+    let ev = json(
+        &[
+            "assess",
+            "--profile",
+            "p.toml",
+            "--catalog",
+            "seed-000",
+            "--format",
+            "json",
+        ],
+        d.path(),
+    );
+    assert_eq!(ev["profile"]["ismap_registered"], false);
+}
+
+fn count(items: &Value, party: &str, level: &str) -> usize {
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["party"] == party && i["level"] == level)
+        .count()
+}
+
+#[test]
+fn assess_applies_seed_000_by_ismap_registration() {
+    let d = tmp();
+    let t = ok(&["template", "profile"], d.path());
+    std::fs::write(
+        d.path().join("ismap.toml"),
+        t.replace("ismap_registered = false", "ismap_registered = true"),
+    )
+    .unwrap();
+    std::fs::write(d.path().join("plain.toml"), &t).unwrap();
+
+    let ev = json(
+        &[
+            "assess",
+            "--profile",
+            "ismap.toml",
+            "--catalog",
+            "seed-000",
+            "--format",
+            "json",
+        ],
+        d.path(),
+    );
+    let cat = &ev["catalogs"][0];
+    assert_eq!(cat["id"], "seed-000");
+    assert_eq!(cat["verdict"], "rejected");
+    assert_eq!(count(&cat["items"], "integrator", "required"), 29);
+    assert_eq!(
+        count(&cat["items"], "provider", "required")
+            + count(&cat["items"], "provider", "recommended"),
+        0
+    );
+    let item = &cat["items"][0];
+    for key in ["requirement_id", "party", "level", "status"] {
+        assert!(item.get(key).is_some(), "item lacks {key}: {item}");
+    }
+    assert_eq!(item["status"], "unanswered");
+    assert_eq!(cat["gaps"].as_array().unwrap().len(), 29);
+
+    let ev = json(
+        &[
+            "assess",
+            "--profile",
+            "plain.toml",
+            "--catalog",
+            "seed-000",
+            "--format",
+            "json",
+        ],
+        d.path(),
+    );
+    let items = &ev["catalogs"][0]["items"];
+    assert_eq!(count(items, "provider", "required"), 27);
+    assert_eq!(count(items, "provider", "recommended"), 4);
+
+    // Without --catalog every loaded catalog is evaluated.
+    let ev = json(
+        &["assess", "--profile", "plain.toml", "--format", "json"],
+        d.path(),
+    );
+    assert_eq!(ev["catalogs"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn answer_template_filled_in_round_trips_to_a_verdict() {
+    let d = tmp();
+    std::fs::write(
+        d.path().join("p.toml"),
+        ok(&["template", "profile"], d.path()),
+    )
+    .unwrap();
+    let t = ok(
+        &[
+            "template",
+            "answers",
+            "--catalog",
+            "seed-000",
+            "--profile",
+            "p.toml",
+        ],
+        d.path(),
+    );
+    assert_eq!(t.matches("[[answers]]").count(), 60);
+    // The bare template is all unanswered.
+    std::fs::write(d.path().join("a.toml"), &t).unwrap();
+    let ev = json(
+        &[
+            "assess",
+            "--profile",
+            "p.toml",
+            "--answers",
+            "a.toml",
+            "--catalog",
+            "seed-000",
+            "--format",
+            "json",
+        ],
+        d.path(),
+    );
+    assert_eq!(ev["catalogs"][0]["verdict"], "rejected");
+
+    // Everything conforms: approved.
+    let all = t.replace("# status = \"conforms\"", "status = \"conforms\"");
+    std::fs::write(d.path().join("a.toml"), &all).unwrap();
+    let ev = json(
+        &[
+            "assess",
+            "--profile",
+            "p.toml",
+            "--answers",
+            "a.toml",
+            "--catalog",
+            "seed-000",
+            "--format",
+            "json",
+        ],
+        d.path(),
+    );
+    assert_eq!(ev["catalogs"][0]["verdict"], "approved");
+    assert_eq!(ev["catalogs"][0]["gaps"].as_array().unwrap().len(), 0);
+
+    // One required item partial with a plan: conditional, with its due date.
+    let partial = all.replacen(
+        "status = \"conforms\"",
+        "status = \"partial\"\nplan = \"ISMS認証を取得する\"\ndue = 2027-03-31",
+        1,
+    );
+    std::fs::write(d.path().join("a.toml"), &partial).unwrap();
+    let ev = json(
+        &[
+            "assess",
+            "--profile",
+            "p.toml",
+            "--answers",
+            "a.toml",
+            "--catalog",
+            "seed-000",
+            "--format",
+            "json",
+        ],
+        d.path(),
+    );
+    let cat = &ev["catalogs"][0];
+    assert_eq!(cat["verdict"], "conditional");
+    assert_eq!(cat["gaps"][0]["severity"], "condition");
+    assert_eq!(cat["gaps"][0]["due"], "2027-03-31");
+    let text = ok(
+        &[
+            "assess",
+            "--profile",
+            "p.toml",
+            "--answers",
+            "a.toml",
+            "--catalog",
+            "seed-000",
+        ],
+        d.path(),
+    );
+    assert!(text.contains("判定 条件付き承認"), "{text}");
+}
+
+#[test]
+fn control_answers_prefill_across_catalogs_from_the_cli() {
+    let d = tmp();
+    std::fs::write(
+        d.path().join("p.toml"),
+        ok(&["template", "profile"], d.path()),
+    )
+    .unwrap();
+    std::fs::write(
+        d.path().join("a.toml"),
+        "[[control_answers]]\ncontrol = \"mfa\"\nparty = \"provider\"\nstatus = \"conforms\"\ncomment = \"TOTP\"\n",
+    )
+    .unwrap();
+    let ev = json(
+        &[
+            "assess",
+            "--profile",
+            "p.toml",
+            "--answers",
+            "a.toml",
+            "--format",
+            "json",
+        ],
+        d.path(),
+    );
+    let mut hits = 0;
+    for cat in ev["catalogs"].as_array().unwrap() {
+        for item in cat["items"].as_array().unwrap() {
+            if item["source"]["kind"] == "control" {
+                assert_eq!(item["source"]["control"], "mfa");
+                assert_eq!(item["answer"]["comment"], "TOTP");
+                hits += 1;
+            }
+        }
+    }
+    assert!(hits >= 2, "{hits}");
+}
+
+#[test]
+fn bad_inputs_to_assess_exit_2_with_locations() {
+    let d = tmp();
+    std::fs::write(d.path().join("p.toml"), "ismap_registered = \"yes\"\n").unwrap();
+    let out = kijun(&["assess", "--profile", "p.toml"], d.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with("p.toml:1:20: 属性 `ismap_registered`")
+    );
+
+    std::fs::write(d.path().join("p.toml"), "").unwrap();
+    std::fs::write(
+        d.path().join("a.toml"),
+        "[[answers]]\ncatalog = \"seed-000\"\nrequirement = \"SEL-13\"\nparty = \"integrator\"\nstatus = \"not_applicable\"\n",
+    )
+    .unwrap();
+    let out = kijun(
+        &["assess", "--profile", "p.toml", "--answers", "a.toml"],
+        d.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("a.toml:1:1: seed-000/SEL-13 (導入事業者): 該当なし")
+    );
+
+    let out = kijun(&["assess", "--profile", "missing.toml"], d.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.toml: ファイルを読めません"));
+}
+
+#[test]
+fn help_is_bilingual() {
+    let d = tmp();
+    let help = ok(&["--help"], d.path());
+    assert!(
+        help.contains("基準カタログ") && help.contains("list, show, validate"),
+        "{help}"
+    );
+}
