@@ -40,10 +40,9 @@ fn bad_toml_is_located() {
 fn unknown_key_is_located() {
     let err = load(&requirement("R-1", "colour = \"red\"\n")).unwrap_err();
     assert!(
-        err.starts_with("custom.toml:8:1: ") || err.starts_with("custom.toml:14:1: "),
+        err.starts_with("custom.toml:14:1: unknown field `colour`"),
         "{err}"
     );
-    assert!(err.contains("colour"), "{err}");
 }
 
 #[test]
