@@ -56,6 +56,38 @@ pub enum Command {
     Template(TemplateCommand),
     /// プロファイルと回答から適用項目と判定を算出 / evaluate a service profile and answers
     Assess(AssessArgs),
+    /// 監査ログ（ハッシュチェーン）の検証 / audit log (hash chain) verification
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// Where the database is.
+#[derive(Debug, Args)]
+pub struct DbArgs {
+    /// データディレクトリ（組込み SQLite の kijun.sqlite3 を置く） / data directory (embedded SQLite)
+    #[arg(
+        long,
+        env = "KIJUN_DATA_DIR",
+        value_name = "DIR",
+        default_value = "kijun-data"
+    )]
+    pub data_dir: PathBuf,
+    /// PostgreSQL 等のデータベース URL（指定時は data-dir の SQLite より優先）
+    /// / database URL, e.g. postgres://… (overrides the data directory's SQLite)
+    #[arg(long, env = "KIJUN_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// すべてのチェーンを検証し、壊れている最初のエントリを報告（改ざん時は終了コード 3）
+    /// / verify every chain and report the first broken entry (exit code 3 when tampered)
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -34,12 +34,22 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             print!("{}", answers_template(cat, profile.as_ref()));
             Ok(ExitCode::SUCCESS)
         }
+        Command::Audit(crate::cli::AuditCommand::Verify { db, format }) => {
+            runtime()?.block_on(crate::audit::verify(&db, format.format))
+        }
         Command::Assess(args) => {
             let ctx = Context::load(&cli.global)?;
             assess(&ctx, &args)?;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The async runtime for commands that talk to the database.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }
 
 fn print_json(value: &impl serde::Serialize) -> Result<()> {

@@ -517,3 +517,73 @@ fn help_is_bilingual() {
         "{help}"
     );
 }
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+#[test]
+fn audit_verify_reports_tampering_with_exit_code_3() {
+    use jiff::ToSpan;
+    let d = tmp();
+    let data = d.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let url = format!("sqlite://{}", data.join("kijun.sqlite3").display());
+    block_on(async {
+        let store = kijun_store::Store::open(&url).await.unwrap();
+        let t0: jiff::Timestamp = "2026-04-01T00:00:00Z".parse().unwrap();
+        for i in 0..5 {
+            let e = kijun_store::NewAuditEntry {
+                action: format!("login_{i}"),
+                details: serde_json::json!({}),
+                ..Default::default()
+            };
+            store.append_audit(&e, t0 + i.minutes()).await.unwrap();
+        }
+        store.close().await;
+    });
+    let out = ok(&["audit", "verify", "--data-dir", "data"], d.path());
+    assert!(out.contains("system: 5 件、正常"), "{out}");
+    let report = json(
+        &["audit", "verify", "--data-dir", "data", "--format", "json"],
+        d.path(),
+    );
+    assert_eq!(report["chains"][0]["problem"], Value::Null);
+
+    block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql(
+            "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET action = 'logout' WHERE seq = 3;",
+        )
+        .execute(&mut c)
+        .await
+        .unwrap();
+    });
+    let out = kijun(&["audit", "verify", "--data-dir", "data"], d.path());
+    assert_eq!(out.status.code(), Some(3));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("エントリ #3 の内容が改ざんされています"),
+        "{text}"
+    );
+    let out = kijun(
+        &["audit", "verify", "--data-dir", "data", "--format", "json"],
+        d.path(),
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["chains"][0]["problem"]["kind"], "modified");
+    assert_eq!(report["chains"][0]["problem"]["seq"], 3);
+
+    let out = kijun(&["audit", "verify", "--data-dir", "nowhere"], d.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("データベースがありません"));
+    assert!(
+        !d.path().join("nowhere").exists(),
+        "verify never creates a database"
+    );
+}

@@ -1,0 +1,196 @@
+//! Connecting to SQLite or PostgreSQL, running the embedded migrations, and
+//! the one switch between backends: [`on_pool!`] runs the same query text on
+//! whichever pool the [`Store`] holds.
+
+use std::borrow::Cow;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::{AssertSqlSafe, SqlSafeStr};
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "データベースの URL `{0}` を解釈できません。sqlite://パス または postgres://… を指定してください (unsupported database URL)"
+    )]
+    UnsupportedUrl(String),
+    #[error("データベースエラー: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("マイグレーションに失敗しました: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("保存されたデータが不正です: {0} (corrupt data)")]
+    Corrupt(String),
+    #[error("{0} は既に存在します (conflict)")]
+    Conflict(String),
+}
+
+/// Which database a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The store: a connection pool to one database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub(crate) pool: Pool,
+}
+
+/// Runs `$body` with `$pool` bound to the store's pool, whichever backend it
+/// is: the query text is the same, only the driver differs.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::db::Pool::Sqlite($pool) => $body,
+            $crate::db::Pool::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+struct EmbeddedMigration {
+    version: i64,
+    description: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+/// The migrations, one entry per version with the SQL of each backend.
+const MIGRATIONS: &[EmbeddedMigration] = &[EmbeddedMigration {
+    version: 1,
+    description: "tenants and audit",
+    sqlite: include_str!("../migrations/sqlite/0001_tenants_and_audit.sql"),
+    postgres: include_str!("../migrations/postgres/0001_tenants_and_audit.sql"),
+}];
+
+/// Every migration file name under `migrations/<backend>/` that the binary
+/// embeds, for the test that the two sets match the directories.
+pub const MIGRATION_FILES: &[&str] = &["0001_tenants_and_audit.sql"];
+
+fn migrator(backend: Backend) -> Migrator {
+    let migrations = MIGRATIONS
+        .iter()
+        .map(|m| {
+            let sql = match backend {
+                Backend::Sqlite => m.sqlite,
+                Backend::Postgres => m.postgres,
+            };
+            Migration::new(
+                m.version,
+                Cow::Borrowed(m.description),
+                MigrationType::Simple,
+                AssertSqlSafe(sql).into_sql_str(),
+                false,
+            )
+        })
+        .collect();
+    Migrator::with_migrations(migrations)
+}
+
+impl Store {
+    /// Connects to `url`: `sqlite://PATH` (created if missing; WAL, foreign
+    /// keys on, busy timeout) or `postgres://…`. Does not migrate.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(options)
+                .await?;
+            Ok(Store {
+                pool: Pool::Sqlite(pool),
+            })
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            Ok(Store {
+                pool: Pool::Postgres(pool),
+            })
+        } else {
+            Err(StoreError::UnsupportedUrl(url.to_owned()))
+        }
+    }
+
+    /// Opens (creating if needed) the SQLite database file `path`.
+    pub async fn open_sqlite(path: &Path) -> Result<Store, StoreError> {
+        Store::connect(&format!("sqlite://{}", path.display())).await
+    }
+
+    /// Connects and applies every pending migration.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        let store = Store::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies every pending migration (PostgreSQL takes an advisory lock, so
+    /// several instances starting at once migrate exactly once).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let m = migrator(self.backend());
+        match &self.pool {
+            Pool::Sqlite(p) => m.run(p).await?,
+            Pool::Postgres(p) => m.run(p).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// A trivial round trip, for readiness checks.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// The migration versions applied to this database, ascending.
+    pub async fn applied_migrations(&self) -> Result<Vec<i64>, StoreError> {
+        let versions: Vec<i64> = on_pool!(self, pool => sqlx::query_scalar(
+            "SELECT version FROM _sqlx_migrations WHERE success = TRUE ORDER BY version"
+        )
+        .fetch_all(pool)
+        .await)?;
+        Ok(versions)
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await);
+    }
+}
+
+/// The latest migration version the binary knows.
+pub fn latest_migration() -> i64 {
+    MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0)
+}

@@ -1,0 +1,25 @@
+//! kijun-store: persistence for kijun.
+//!
+//! One [`Store`] over two backends — embedded SQLite (the default, zero
+//! setup) and PostgreSQL (shared deployments with several app instances).
+//! Every query is written once in portable SQL (`$1` placeholders,
+//! `RETURNING`, `ON CONFLICT`) and run on whichever pool the store holds
+//! (see `db.rs`); each backend has its own versioned migrations under
+//! `migrations/<backend>/` with the same version numbers.
+//!
+//! - [`db`]: connecting, migrations, the backend switch.
+//! - [`audit`]: the append-only, SHA-256 hash-chained audit log and its
+//!   verification.
+//! - [`tenant`]: tenants (municipalities).
+//! - [`time`]: the one text representation of UTC timestamps.
+
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod audit;
+pub mod db;
+pub mod tenant;
+pub mod time;
+
+pub use audit::{AuditEntry, AuditFilter, AuditProblem, ChainReport, NewAuditEntry, Verification};
+pub use db::{Backend, Store, StoreError};
+pub use tenant::Tenant;

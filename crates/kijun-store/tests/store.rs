@@ -1,0 +1,546 @@
+//! The store test suite, run against both backends: every test runs once on
+//! a fresh SQLite file and once on a fresh PostgreSQL database.
+//!
+//! PostgreSQL is found at `KIJUN_TEST_DATABASE_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`). When it cannot be reached
+//! the `postgres::…` tests are reported as ignored by name — unless
+//! `KIJUN_REQUIRE_POSTGRES=1` (set by `.ci/run`), when they fail.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use jiff::{Timestamp, ToSpan};
+use kijun_store::audit::SYSTEM_CHAIN;
+use kijun_store::{AuditFilter, AuditProblem, Backend, NewAuditEntry, Store, StoreError};
+use libtest_mimic::{Arguments, Failed, Trial};
+use sqlx::Connection;
+
+type TestResult = Result<(), Failed>;
+type TestFn = fn(Db) -> Pin<Box<dyn Future<Output = TestResult> + Send>>;
+
+/// A fresh database for one test: its URL and an open, migrated store.
+struct Db {
+    url: String,
+    store: Store,
+}
+
+impl Db {
+    /// Runs raw SQL as an attacker with direct database access would.
+    async fn raw(&self, sql: &str) -> Result<(), sqlx::Error> {
+        match self.store.backend() {
+            Backend::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&self.url).await?;
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .execute(&mut c)
+                    .await?;
+            }
+            Backend::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&self.url).await?;
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .execute(&mut c)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn drop_append_only_triggers(&self) -> Result<(), sqlx::Error> {
+        match self.store.backend() {
+            Backend::Sqlite => {
+                self.raw("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;")
+                    .await
+            }
+            Backend::Postgres => {
+                self.raw("DROP TRIGGER audit_log_no_update ON audit_log;")
+                    .await
+            }
+        }
+    }
+}
+
+fn check(cond: bool, msg: impl Into<String>) -> TestResult {
+    if cond { Ok(()) } else { Err(msg.into().into()) }
+}
+
+fn fail<E: std::fmt::Display>(e: E) -> Failed {
+    e.to_string().into()
+}
+
+fn t0() -> Timestamp {
+    "2026-04-01T00:00:00Z".parse().unwrap()
+}
+
+fn entry(tenant: Option<&str>, action: &str) -> NewAuditEntry {
+    NewAuditEntry {
+        tenant_id: tenant.map(str::to_owned),
+        actor_id: Some("u1".into()),
+        actor_name: Some("審査 太郎".into()),
+        action: action.into(),
+        target: Some("user:u2".into()),
+        source_addr: Some("192.0.2.1".into()),
+        details: serde_json::json!({"reason": "テスト"}),
+    }
+}
+
+async fn seed_chain(store: &Store, tenant: Option<&str>, n: i64) -> TestResult {
+    for i in 0..n {
+        store
+            .append_audit(
+                &entry(tenant, &format!("action_{}", i + 1)),
+                t0() + i.minutes(),
+            )
+            .await
+            .map_err(fail)?;
+    }
+    Ok(())
+}
+
+async fn first_problem(store: &Store, chain: &str) -> Result<Option<AuditProblem>, Failed> {
+    let v = store.verify_audit().await.map_err(fail)?;
+    Ok(v.chains
+        .into_iter()
+        .find(|c| c.chain == chain)
+        .and_then(|c| c.problem))
+}
+
+// ---------------------------------------------------------------------------
+// Tests
+
+async fn migrations_are_applied_once(db: Db) -> TestResult {
+    let applied = db.store.applied_migrations().await.map_err(fail)?;
+    check(
+        applied.last() == Some(&kijun_store::db::latest_migration()),
+        format!("{applied:?}"),
+    )?;
+    db.store.migrate().await.map_err(fail)?;
+    check(
+        db.store.applied_migrations().await.map_err(fail)? == applied,
+        "migrate twice changes nothing",
+    )?;
+    db.store.ping().await.map_err(fail)
+}
+
+async fn tenants_are_created_and_slugs_are_unique(db: Db) -> TestResult {
+    let a = db
+        .store
+        .create_tenant("funabashi", "船橋市", t0())
+        .await
+        .map_err(fail)?;
+    db.store
+        .create_tenant("chiba-pref", "千葉県", t0())
+        .await
+        .map_err(fail)?;
+    let dup = db.store.create_tenant("funabashi", "別の市", t0()).await;
+    check(
+        matches!(dup, Err(StoreError::Conflict(_))),
+        format!("{dup:?}"),
+    )?;
+    let all = db.store.tenants().await.map_err(fail)?;
+    let slugs: Vec<&str> = all.iter().map(|t| t.slug.as_str()).collect();
+    check(slugs == ["chiba-pref", "funabashi"], format!("{slugs:?}"))?;
+    let got = db.store.tenant(&a.id).await.map_err(fail)?;
+    check(got.as_ref() == Some(&a), format!("{got:?}"))?;
+    check(
+        db.store.tenant("nope").await.map_err(fail)?.is_none(),
+        "unknown id",
+    )
+}
+
+async fn audit_entries_chain_per_tenant_and_filter_by_time(db: Db) -> TestResult {
+    let t = db
+        .store
+        .create_tenant("funabashi", "船橋市", t0())
+        .await
+        .map_err(fail)?;
+    seed_chain(&db.store, Some(&t.id), 5).await?;
+    seed_chain(&db.store, None, 2).await?;
+    let tenant_entries = db
+        .store
+        .audit_entries(&AuditFilter {
+            tenant_id: Some(t.id.clone()),
+            ..Default::default()
+        })
+        .await
+        .map_err(fail)?;
+    let seqs: Vec<i64> = tenant_entries.iter().map(|e| e.seq).collect();
+    check(seqs == [1, 2, 3, 4, 5], format!("{seqs:?}"))?;
+    check(
+        tenant_entries[1].prev_hash == tenant_entries[0].hash,
+        "linked",
+    )?;
+    check(
+        tenant_entries[0].actor_name.as_deref() == Some("審査 太郎"),
+        "actor name kept",
+    )?;
+    check(tenant_entries[0].at == t0(), "timestamp round trip")?;
+    let system = db
+        .store
+        .audit_entries(&AuditFilter::default())
+        .await
+        .map_err(fail)?;
+    check(
+        system.len() == 2 && system.iter().all(|e| e.chain == SYSTEM_CHAIN),
+        "system chain",
+    )?;
+    let window = db
+        .store
+        .audit_entries(&AuditFilter {
+            tenant_id: Some(t.id.clone()),
+            from: Some(t0() + 1.minutes()),
+            until: Some(t0() + 3.minutes()),
+            limit: None,
+        })
+        .await
+        .map_err(fail)?;
+    let seqs: Vec<i64> = window.iter().map(|e| e.seq).collect();
+    check(seqs == [2, 3], format!("window {seqs:?}"))?;
+    let v = db.store.verify_audit().await.map_err(fail)?;
+    check(v.is_intact() && v.chains.len() == 2, format!("{v:?}"))
+}
+
+async fn audit_log_is_append_only_in_the_database(db: Db) -> TestResult {
+    seed_chain(&db.store, None, 3).await?;
+    check(
+        db.raw("UPDATE audit_log SET action = 'x' WHERE seq = 2")
+            .await
+            .is_err(),
+        "update refused",
+    )?;
+    check(
+        db.raw("DELETE FROM audit_log WHERE seq = 2").await.is_err(),
+        "delete refused",
+    )?;
+    check(
+        db.store.verify_audit().await.map_err(fail)?.is_intact(),
+        "still intact",
+    )
+}
+
+async fn verify_reports_a_modified_entry(db: Db) -> TestResult {
+    seed_chain(&db.store, None, 6).await?;
+    db.drop_append_only_triggers().await.map_err(fail)?;
+    db.raw("UPDATE audit_log SET actor_name = '改ざん' WHERE chain = 'system' AND seq = 4")
+        .await
+        .map_err(fail)?;
+    let p = first_problem(&db.store, SYSTEM_CHAIN).await?;
+    check(
+        p == Some(AuditProblem::Modified { seq: 4 }),
+        format!("{p:?}"),
+    )
+}
+
+async fn verify_reports_a_deleted_entry(db: Db) -> TestResult {
+    seed_chain(&db.store, None, 6).await?;
+    db.drop_append_only_triggers().await.map_err(fail)?;
+    db.raw("DELETE FROM audit_log WHERE chain = 'system' AND seq = 3")
+        .await
+        .map_err(fail)?;
+    let p = first_problem(&db.store, SYSTEM_CHAIN).await?;
+    check(
+        p == Some(AuditProblem::Deleted {
+            expected: 3,
+            seq: 4,
+        }),
+        format!("{p:?}"),
+    )
+}
+
+async fn verify_reports_reordered_entries(db: Db) -> TestResult {
+    seed_chain(&db.store, None, 6).await?;
+    db.drop_append_only_triggers().await.map_err(fail)?;
+    db.raw(
+        "UPDATE audit_log SET seq = -1 WHERE chain = 'system' AND seq = 2; \
+         UPDATE audit_log SET seq = 2 WHERE chain = 'system' AND seq = 5; \
+         UPDATE audit_log SET seq = 5 WHERE chain = 'system' AND seq = -1;",
+    )
+    .await
+    .map_err(fail)?;
+    let p = first_problem(&db.store, SYSTEM_CHAIN).await?;
+    check(
+        p == Some(AuditProblem::Reordered {
+            seq: 2,
+            original_seq: 5,
+        }),
+        format!("{p:?}"),
+    )
+}
+
+async fn verify_reports_a_deleted_tail(db: Db) -> TestResult {
+    seed_chain(&db.store, None, 6).await?;
+    db.drop_append_only_triggers().await.map_err(fail)?;
+    db.raw("DELETE FROM audit_log WHERE chain = 'system' AND seq >= 5")
+        .await
+        .map_err(fail)?;
+    let p = first_problem(&db.store, SYSTEM_CHAIN).await?;
+    check(
+        p == Some(AuditProblem::TruncatedTail {
+            last_seq: 4,
+            head_seq: 6,
+        }),
+        format!("{p:?}"),
+    )
+}
+
+async fn verify_reports_an_inserted_entry(db: Db) -> TestResult {
+    seed_chain(&db.store, None, 4).await?;
+    db.drop_append_only_triggers().await.map_err(fail)?;
+    // Shift the tail up and forge an entry in the gap.
+    db.raw(
+        "UPDATE audit_log SET seq = seq + 100 WHERE chain = 'system' AND seq >= 3; \
+         UPDATE audit_log SET seq = seq - 99 WHERE chain = 'system' AND seq >= 100; \
+         INSERT INTO audit_log (chain, seq, at, action, details, prev_hash, hash) \
+         VALUES ('system', 3, '2026-04-01T00:02:30.000000Z', 'forged', '{}', 'x', 'y');",
+    )
+    .await
+    .map_err(fail)?;
+    let p = first_problem(&db.store, SYSTEM_CHAIN).await?;
+    check(
+        p == Some(AuditProblem::Modified { seq: 3 }),
+        format!("{p:?}"),
+    )
+}
+
+async fn a_tampered_tenant_chain_leaves_other_chains_intact(db: Db) -> TestResult {
+    let a = db
+        .store
+        .create_tenant("a", "A市", t0())
+        .await
+        .map_err(fail)?;
+    let b = db
+        .store
+        .create_tenant("b", "B市", t0())
+        .await
+        .map_err(fail)?;
+    seed_chain(&db.store, Some(&a.id), 3).await?;
+    seed_chain(&db.store, Some(&b.id), 3).await?;
+    db.drop_append_only_triggers().await.map_err(fail)?;
+    db.raw(&format!(
+        "UPDATE audit_log SET target = 'x' WHERE chain = '{}' AND seq = 2",
+        a.id
+    ))
+    .await
+    .map_err(fail)?;
+    let v = db.store.verify_audit().await.map_err(fail)?;
+    for c in &v.chains {
+        let expected = if c.chain == a.id {
+            Some(AuditProblem::Modified { seq: 2 })
+        } else {
+            None
+        };
+        check(
+            c.problem == expected,
+            format!("{}: {:?}", c.chain, c.problem),
+        )?;
+    }
+    Ok(())
+}
+
+async fn concurrent_appends_keep_one_unbroken_chain(db: Db) -> TestResult {
+    let store = Arc::new(db.store.clone());
+    let mut tasks = Vec::new();
+    for w in 0..4 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..20 {
+                store
+                    .append_audit(
+                        &entry(None, &format!("w{w}-{i}")),
+                        t0() + (w * 100 + i).seconds(),
+                    )
+                    .await?;
+            }
+            Ok::<_, StoreError>(())
+        }));
+    }
+    for t in tasks {
+        t.await.map_err(fail)?.map_err(fail)?;
+    }
+    let v = db.store.verify_audit().await.map_err(fail)?;
+    check(v.is_intact(), format!("{v:?}"))?;
+    check(
+        v.chains
+            .iter()
+            .any(|c| c.chain == SYSTEM_CHAIN && c.entries == 80),
+        format!("{v:?}"),
+    )
+}
+
+const TESTS: &[(&str, TestFn)] = &[
+    ("migrations_are_applied_once", |db| {
+        Box::pin(migrations_are_applied_once(db))
+    }),
+    ("tenants_are_created_and_slugs_are_unique", |db| {
+        Box::pin(tenants_are_created_and_slugs_are_unique(db))
+    }),
+    ("audit_entries_chain_per_tenant_and_filter_by_time", |db| {
+        Box::pin(audit_entries_chain_per_tenant_and_filter_by_time(db))
+    }),
+    ("audit_log_is_append_only_in_the_database", |db| {
+        Box::pin(audit_log_is_append_only_in_the_database(db))
+    }),
+    ("verify_reports_a_modified_entry", |db| {
+        Box::pin(verify_reports_a_modified_entry(db))
+    }),
+    ("verify_reports_a_deleted_entry", |db| {
+        Box::pin(verify_reports_a_deleted_entry(db))
+    }),
+    ("verify_reports_reordered_entries", |db| {
+        Box::pin(verify_reports_reordered_entries(db))
+    }),
+    ("verify_reports_a_deleted_tail", |db| {
+        Box::pin(verify_reports_a_deleted_tail(db))
+    }),
+    ("verify_reports_an_inserted_entry", |db| {
+        Box::pin(verify_reports_an_inserted_entry(db))
+    }),
+    ("a_tampered_tenant_chain_leaves_other_chains_intact", |db| {
+        Box::pin(a_tampered_tenant_chain_leaves_other_chains_intact(db))
+    }),
+    ("concurrent_appends_keep_one_unbroken_chain", |db| {
+        Box::pin(concurrent_appends_keep_one_unbroken_chain(db))
+    }),
+];
+
+// ---------------------------------------------------------------------------
+// Harness
+
+fn pg_admin_url() -> String {
+    std::env::var("KIJUN_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Whether PostgreSQL answers at the admin URL.
+fn postgres_available() -> Result<(), String> {
+    runtime().block_on(async {
+        let connect = sqlx::PgConnection::connect(&pg_admin_url());
+        match tokio::time::timeout(std::time::Duration::from_secs(5), connect).await {
+            Ok(Ok(c)) => {
+                let _ = c.close().await;
+                Ok(())
+            }
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err("timed out".into()),
+        }
+    })
+}
+
+fn run_sqlite(f: TestFn) -> TestResult {
+    let dir = tempfile::tempdir().map_err(fail)?;
+    let url = format!("sqlite://{}", dir.path().join("kijun.sqlite3").display());
+    runtime().block_on(async {
+        let store = Store::open(&url).await.map_err(fail)?;
+        let result = f(Db {
+            url,
+            store: store.clone(),
+        })
+        .await;
+        store.close().await;
+        result
+    })
+}
+
+fn run_postgres(f: TestFn) -> TestResult {
+    runtime().block_on(async {
+        let admin = pg_admin_url();
+        let name = format!("kijun_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::PgConnection::connect(&admin).await.map_err(fail)?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .map_err(fail)?;
+        let base = admin
+            .rsplit_once('/')
+            .map_or(admin.as_str(), |(b, _)| b)
+            .to_owned();
+        let url = format!("{base}/{name}");
+        let result = match Store::open(&url).await {
+            Ok(store) => {
+                let r = f(Db {
+                    url,
+                    store: store.clone(),
+                })
+                .await;
+                store.close().await;
+                r
+            }
+            Err(e) => Err(fail(e)),
+        };
+        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(&mut conn)
+        .await;
+        result
+    })
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let require = std::env::var("KIJUN_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+    let pg = postgres_available();
+    if let Err(e) = &pg {
+        if require {
+            eprintln!(
+                "PostgreSQL is required (KIJUN_REQUIRE_POSTGRES=1) but unreachable at {}: {e}",
+                pg_admin_url()
+            );
+        } else {
+            eprintln!(
+                "PostgreSQL unreachable at {} ({e}): the postgres::* tests below are skipped (shown as ignored)",
+                pg_admin_url()
+            );
+        }
+    }
+    let mut trials = Vec::new();
+    for (name, f) in TESTS {
+        let f = *f;
+        trials.push(Trial::test(format!("sqlite::{name}"), move || {
+            run_sqlite(f)
+        }));
+        let skip = pg.is_err() && !require;
+        let pg_err = pg.clone().err();
+        trials.push(
+            Trial::test(format!("postgres::{name}"), move || match &pg_err {
+                Some(e) => Err(format!("PostgreSQL unreachable: {e}").into()),
+                None => run_postgres(f),
+            })
+            .with_ignored_flag(skip),
+        );
+    }
+    trials.push(Trial::test(
+        "migration_files_match_between_backends",
+        || {
+            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+            let list = |b: &str| -> Result<Vec<String>, Failed> {
+                let mut names: Vec<String> = std::fs::read_dir(root.join(b))
+                    .map_err(fail)?
+                    .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+                    .collect();
+                names.sort();
+                Ok(names)
+            };
+            let (s, p) = (list("sqlite")?, list("postgres")?);
+            let embedded: Vec<String> = kijun_store::db::MIGRATION_FILES
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            check(s == p, format!("sqlite {s:?} vs postgres {p:?}"))?;
+            check(
+                s == embedded,
+                format!("directory {s:?} vs embedded {embedded:?}"),
+            )
+        },
+    ));
+    libtest_mimic::run(&args, trials).exit();
+}
