@@ -14,10 +14,12 @@
 //! - [`crosswalk`]: which requirements of which catalogs share a control.
 //! - [`template`]: answer-file skeletons.
 //! - [`error`]: located load errors (`file:line:column: message`).
+//! - [`auth`]: password hashes and policy, TOTP, lockout, rate limiting.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod answer;
+pub mod auth;
 pub mod catalog;
 pub mod condition;
 pub mod control;

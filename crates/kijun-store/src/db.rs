@@ -77,16 +77,24 @@ struct EmbeddedMigration {
 }
 
 /// The migrations, one entry per version with the SQL of each backend.
-const MIGRATIONS: &[EmbeddedMigration] = &[EmbeddedMigration {
-    version: 1,
-    description: "tenants and audit",
-    sqlite: include_str!("../migrations/sqlite/0001_tenants_and_audit.sql"),
-    postgres: include_str!("../migrations/postgres/0001_tenants_and_audit.sql"),
-}];
+const MIGRATIONS: &[EmbeddedMigration] = &[
+    EmbeddedMigration {
+        version: 1,
+        description: "tenants and audit",
+        sqlite: include_str!("../migrations/sqlite/0001_tenants_and_audit.sql"),
+        postgres: include_str!("../migrations/postgres/0001_tenants_and_audit.sql"),
+    },
+    EmbeddedMigration {
+        version: 2,
+        description: "accounts",
+        sqlite: include_str!("../migrations/sqlite/0002_accounts.sql"),
+        postgres: include_str!("../migrations/postgres/0002_accounts.sql"),
+    },
+];
 
 /// Every migration file name under `migrations/<backend>/` that the binary
 /// embeds, for the test that the two sets match the directories.
-pub const MIGRATION_FILES: &[&str] = &["0001_tenants_and_audit.sql"];
+pub const MIGRATION_FILES: &[&str] = &["0001_tenants_and_audit.sql", "0002_accounts.sql"];
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

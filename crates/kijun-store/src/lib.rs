@@ -11,15 +11,18 @@
 //! - [`audit`]: the append-only, SHA-256 hash-chained audit log and its
 //!   verification.
 //! - [`tenant`]: tenants (municipalities).
+//! - [`account`]: users, roles, sessions, API tokens, setup tokens, settings.
 //! - [`time`]: the one text representation of UTC timestamps.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod account;
 pub mod audit;
 pub mod db;
 pub mod tenant;
 pub mod time;
 
+pub use account::{ApiToken, NewUser, Organisation, Role, Session, User};
 pub use audit::{AuditEntry, AuditFilter, AuditProblem, ChainReport, NewAuditEntry, Verification};
 pub use db::{Backend, Store, StoreError};
 pub use tenant::Tenant;

@@ -14,7 +14,10 @@ use std::sync::Arc;
 
 use jiff::{Timestamp, ToSpan};
 use kijun_store::audit::SYSTEM_CHAIN;
-use kijun_store::{AuditFilter, AuditProblem, Backend, NewAuditEntry, Store, StoreError};
+use kijun_store::{
+    ApiToken, AuditFilter, AuditProblem, Backend, NewAuditEntry, NewUser, Role, Session, Store,
+    StoreError,
+};
 use libtest_mimic::{Arguments, Failed, Trial};
 use sqlx::Connection;
 
@@ -368,6 +371,243 @@ async fn concurrent_appends_keep_one_unbroken_chain(db: Db) -> TestResult {
     )
 }
 
+fn new_user(tenant: Option<&str>, username: &str, role: Role) -> NewUser {
+    NewUser {
+        tenant_id: tenant.map(str::to_owned),
+        organisation_id: None,
+        username: username.into(),
+        display_name: format!("{username} さん"),
+        email: None,
+        role,
+        password_hash: Some(format!("$hash${username}$1")),
+        must_change_password: false,
+    }
+}
+
+async fn users_are_unique_and_keep_password_history(db: Db) -> TestResult {
+    let t = db
+        .store
+        .create_tenant("a", "A市", t0())
+        .await
+        .map_err(fail)?;
+    let u = db
+        .store
+        .create_user(&new_user(Some(&t.id), "reviewer1", Role::Reviewer), t0())
+        .await
+        .map_err(fail)?;
+    check(
+        u.role == Role::Reviewer && u.tenant_id.as_deref() == Some(t.id.as_str()),
+        format!("{u:?}"),
+    )?;
+    check(u.password_changed_at == Some(t0()), "change time set")?;
+    let dup = db
+        .store
+        .create_user(&new_user(None, "reviewer1", Role::Viewer), t0())
+        .await;
+    check(
+        matches!(dup, Err(StoreError::Conflict(_))),
+        format!("{dup:?}"),
+    )?;
+    db.store
+        .set_password_hash(&u.id, "$hash$2", true, t0() + 1.hours())
+        .await
+        .map_err(fail)?;
+    db.store
+        .set_password_hash(&u.id, "$hash$2-rehashed", false, t0() + 2.hours())
+        .await
+        .map_err(fail)?;
+    let history = db.store.password_history(&u.id, 5).await.map_err(fail)?;
+    check(
+        history == ["$hash$2", "$hash$reviewer1$1"],
+        format!("{history:?}"),
+    )?;
+    let again = db
+        .store
+        .user_by_username("reviewer1")
+        .await
+        .map_err(fail)?
+        .ok_or("user")?;
+    check(
+        again.password_hash.as_deref() == Some("$hash$2-rehashed"),
+        "rehash stored",
+    )?;
+    check(
+        again.password_changed_at == Some(t0() + 1.hours()),
+        "rehash keeps the change time",
+    )?;
+    let in_tenant = db.store.users_in_tenant(&t.id).await.map_err(fail)?;
+    check(
+        in_tenant.len() == 1 && db.store.user_count().await.map_err(fail)? == 1,
+        "counts",
+    )
+}
+
+async fn suspension_ends_sessions_and_tokens(db: Db) -> TestResult {
+    let u = db
+        .store
+        .create_user(&new_user(None, "admin", Role::SystemAdmin), t0())
+        .await
+        .map_err(fail)?;
+    let session = Session {
+        id_hash: "s1".into(),
+        user_id: u.id.clone(),
+        csrf_token: "c".into(),
+        mfa_verified: true,
+        created_at: t0(),
+        last_seen_at: t0(),
+        source_addr: Some("127.0.0.1".into()),
+    };
+    db.store.create_session(&session).await.map_err(fail)?;
+    let token = ApiToken {
+        id: "tok1".into(),
+        user_id: u.id.clone(),
+        tenant_id: None,
+        role: Role::SystemAdmin,
+        name: "ci".into(),
+        token_hash: "th1".into(),
+        created_at: t0(),
+        expires_at: t0() + 24.hours(),
+        revoked_at: None,
+        last_used_at: None,
+    };
+    db.store.create_api_token(&token).await.map_err(fail)?;
+    check(
+        db.store.session("s1").await.map_err(fail)? == Some(session),
+        "session round trip",
+    )?;
+    db.store
+        .set_suspended(&u.id, Some(t0() + 1.minutes()))
+        .await
+        .map_err(fail)?;
+    check(
+        db.store.session("s1").await.map_err(fail)?.is_none(),
+        "session ended",
+    )?;
+    let tok = db
+        .store
+        .api_token_by_hash("th1")
+        .await
+        .map_err(fail)?
+        .ok_or("token")?;
+    check(
+        tok.revoked_at == Some(t0() + 1.minutes()),
+        format!("{tok:?}"),
+    )?;
+    let u2 = db.store.user(&u.id).await.map_err(fail)?.ok_or("user")?;
+    check(u2.suspended_at.is_some(), "suspended")?;
+    db.store.set_suspended(&u.id, None).await.map_err(fail)?;
+    check(
+        db.store
+            .user(&u.id)
+            .await
+            .map_err(fail)?
+            .ok_or("user")?
+            .suspended_at
+            .is_none(),
+        "reactivated",
+    )
+}
+
+async fn totp_steps_recovery_and_setup_tokens_are_single_use(db: Db) -> TestResult {
+    let u = db
+        .store
+        .create_user(&new_user(None, "admin", Role::SystemAdmin), t0())
+        .await
+        .map_err(fail)?;
+    db.store
+        .set_mfa(&u.id, Some("sealed"), &["h1".into(), "h2".into()])
+        .await
+        .map_err(fail)?;
+    check(
+        db.store.use_totp_step(&u.id, 100).await.map_err(fail)?,
+        "first use",
+    )?;
+    check(
+        !db.store.use_totp_step(&u.id, 100).await.map_err(fail)?,
+        "replay refused",
+    )?;
+    check(
+        !db.store.use_totp_step(&u.id, 99).await.map_err(fail)?,
+        "older step refused",
+    )?;
+    check(
+        db.store.use_totp_step(&u.id, 101).await.map_err(fail)?,
+        "next step",
+    )?;
+    check(
+        db.store
+            .use_recovery_code(&u.id, "h1", t0())
+            .await
+            .map_err(fail)?,
+        "code once",
+    )?;
+    check(
+        !db.store
+            .use_recovery_code(&u.id, "h1", t0())
+            .await
+            .map_err(fail)?,
+        "code twice",
+    )?;
+    check(
+        db.store.recovery_codes(&u.id).await.map_err(fail)? == ["h2"],
+        "one left",
+    )?;
+    db.store
+        .create_setup_token("st", t0())
+        .await
+        .map_err(fail)?;
+    check(
+        db.store
+            .consume_setup_token("st", t0())
+            .await
+            .map_err(fail)?,
+        "setup once",
+    )?;
+    check(
+        !db.store
+            .consume_setup_token("st", t0())
+            .await
+            .map_err(fail)?,
+        "setup twice",
+    )?;
+    check(
+        !db.store
+            .consume_setup_token("nope", t0())
+            .await
+            .map_err(fail)?,
+        "unknown",
+    )
+}
+
+async fn tenant_settings_are_upserted(db: Db) -> TestResult {
+    let t = db
+        .store
+        .create_tenant("a", "A市", t0())
+        .await
+        .map_err(fail)?;
+    check(
+        db.store
+            .tenant_settings(&t.id)
+            .await
+            .map_err(fail)?
+            .is_none(),
+        "none yet",
+    )?;
+    db.store
+        .set_tenant_settings(&t.id, &serde_json::json!({"min_length": 12}))
+        .await
+        .map_err(fail)?;
+    db.store
+        .set_tenant_settings(&t.id, &serde_json::json!({"min_length": 14}))
+        .await
+        .map_err(fail)?;
+    let s = db.store.tenant_settings(&t.id).await.map_err(fail)?;
+    check(
+        s == Some(serde_json::json!({"min_length": 14})),
+        format!("{s:?}"),
+    )
+}
+
 const TESTS: &[(&str, TestFn)] = &[
     ("migrations_are_applied_once", |db| {
         Box::pin(migrations_are_applied_once(db))
@@ -401,6 +641,19 @@ const TESTS: &[(&str, TestFn)] = &[
     }),
     ("concurrent_appends_keep_one_unbroken_chain", |db| {
         Box::pin(concurrent_appends_keep_one_unbroken_chain(db))
+    }),
+    ("users_are_unique_and_keep_password_history", |db| {
+        Box::pin(users_are_unique_and_keep_password_history(db))
+    }),
+    ("suspension_ends_sessions_and_tokens", |db| {
+        Box::pin(suspension_ends_sessions_and_tokens(db))
+    }),
+    (
+        "totp_steps_recovery_and_setup_tokens_are_single_use",
+        |db| Box::pin(totp_steps_recovery_and_setup_tokens_are_single_use(db)),
+    ),
+    ("tenant_settings_are_upserted", |db| {
+        Box::pin(tenant_settings_are_upserted(db))
     }),
 ];
 

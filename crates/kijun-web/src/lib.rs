@@ -1,0 +1,2 @@
+//! kijun-web
+pub mod crypto;
