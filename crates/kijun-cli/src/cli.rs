@@ -56,6 +56,11 @@ pub enum Command {
     Template(TemplateCommand),
     /// プロファイルと回答から適用項目と判定を算出 / evaluate a service profile and answers
     Assess(AssessArgs),
+    /// サーバーを起動（既定: 組込み SQLite、127.0.0.1:8080） / start the server (default: embedded SQLite, 127.0.0.1:8080)
+    Serve(ServeArgs),
+    /// 利用者の管理 / user administration
+    #[command(subcommand)]
+    Users(UsersCommand),
     /// 監査ログ（ハッシュチェーン）の検証 / audit log (hash chain) verification
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -145,4 +150,48 @@ pub struct AssessArgs {
     pub catalogs: Vec<String>,
     #[command(flatten)]
     pub format: FormatArg,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// 待ち受けるアドレス:ポート（既定 127.0.0.1:8080） / address:port to listen on
+    #[arg(long, env = "KIJUN_LISTEN", value_name = "ADDR:PORT")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// データディレクトリ（既定 kijun-data） / data directory
+    #[arg(long, env = "KIJUN_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// データベース URL（postgres://…） / database URL
+    #[arg(long, env = "KIJUN_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+    /// TLS 証明書 (PEM) / TLS certificate chain (PEM)
+    #[arg(
+        long,
+        env = "KIJUN_TLS_CERT",
+        value_name = "FILE",
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS 秘密鍵 (PEM) / TLS private key (PEM)
+    #[arg(
+        long,
+        env = "KIJUN_TLS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// 最初のシステム管理者を作成（パスワードは標準入力から） / create a system administrator (password from stdin)
+    CreateAdmin {
+        #[command(flatten)]
+        db: DbArgs,
+        /// ユーザー名 / user name
+        #[arg(long)]
+        username: String,
+        /// 表示名 / display name
+        #[arg(long)]
+        display_name: String,
+    },
 }

@@ -37,6 +37,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit(crate::cli::AuditCommand::Verify { db, format }) => {
             runtime()?.block_on(crate::audit::verify(&db, format.format))
         }
+        Command::Serve(args) => runtime()?.block_on(crate::serve::serve(&cli.global, &args)),
+        Command::Users(crate::cli::UsersCommand::CreateAdmin {
+            db,
+            username,
+            display_name,
+        }) => runtime()?.block_on(crate::serve::create_admin(&db, &username, &display_name)),
         Command::Assess(args) => {
             let ctx = Context::load(&cli.global)?;
             assess(&ctx, &args)?;

@@ -12,12 +12,15 @@ use serde::Deserialize;
 
 use crate::cli::GlobalArgs;
 
-/// `kijun.toml`.
+/// `kijun.toml` (docs/configuration.md).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Config {
+pub struct Config {
     /// Directory of custom catalogs, relative to the config file.
-    catalog_dir: Option<PathBuf>,
+    pub catalog_dir: Option<PathBuf>,
+    /// `kijun serve` settings.
+    #[serde(default)]
+    pub server: kijun_web::ServerConfig,
 }
 
 /// Where a loaded catalog came from.
@@ -43,7 +46,8 @@ pub fn read(path: &Path) -> Result<String> {
     })
 }
 
-fn load_config(global: &GlobalArgs) -> Result<(Config, PathBuf)> {
+/// The configuration file and the directory its relative paths start from.
+pub fn load_config(global: &GlobalArgs) -> Result<(Config, PathBuf)> {
     let (path, explicit) = match &global.config {
         Some(p) => (p.clone(), true),
         None => (PathBuf::from("kijun.toml"), false),

@@ -10,6 +10,7 @@ mod cli;
 mod commands;
 mod context;
 mod render;
+mod serve;
 
 use std::process::ExitCode;
 

@@ -1,2 +1,246 @@
-//! kijun-web
+//! kijun-web: the HTTP face of kijun — the axum router, authentication and
+//! authorisation, the JSON API under `/api/v1`, probes and metrics. Handlers
+//! are thin: they authorise through [`principal`], call the store and the
+//! domain core, and write the audit log.
+//!
+//! - [`config`]: server configuration and defaults.
+//! - [`state`]: shared state and per-tenant security settings.
+//! - [`principal`]: sessions, API tokens, CSRF, MFA and suspension checks.
+//! - [`routes`]: the handlers.
+//! - [`error`]: the API error shape and the JSON body extractor.
+//! - [`crypto`]: AES-256-GCM sealing, random tokens, SHA-256 digests.
+//! - [`audit_log`]: writing audit entries from requests.
+//! - [`metrics`]: Prometheus counters.
+
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod audit_log;
+pub mod config;
 pub mod crypto;
+pub mod error;
+pub mod metrics;
+pub mod principal;
+pub mod routes;
+pub mod state;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post, put};
+use kijun_core::auth::{RateLimiter, hash_password};
+use kijun_store::Store;
+
+pub use config::ServerConfig;
+use crypto::{SecretBox, digest, random_bytes, random_token};
+use error::ApiError;
+use metrics::Metrics;
+use state::{AppState, Limiters};
+
+/// Errors starting the server.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("{0}")]
+    Store(#[from] kijun_store::StoreError),
+    #[error("{path}: {message}")]
+    Io { path: String, message: String },
+    #[error("マスター鍵が不正です: {0}")]
+    MasterKey(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+async fn count_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    Metrics::inc(&state.metrics.http_requests);
+    if response.status().is_client_error() {
+        Metrics::inc(&state.metrics.http_client_errors);
+    } else if response.status().is_server_error() {
+        Metrics::inc(&state.metrics.http_server_errors);
+    }
+    response
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found()
+}
+
+/// The router with every route.
+pub fn router(state: AppState) -> Router {
+    use routes::{admin, audit, auth, health};
+    let api = Router::new()
+        .route("/setup", post(auth::setup))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/mfa", post(auth::verify_mfa))
+        .route("/auth/mfa/enroll", post(auth::enroll_mfa))
+        .route("/auth/mfa/enroll/confirm", post(auth::confirm_mfa))
+        .route("/auth/logout", post(auth::logout))
+        .route("/me", get(auth::me))
+        .route("/me/password", post(auth::change_password))
+        .route(
+            "/tenants",
+            get(admin::list_tenants).post(admin::create_tenant),
+        )
+        .route("/tenants/{id}", get(admin::get_tenant))
+        .route(
+            "/tenants/{id}/settings",
+            get(admin::get_settings).put(admin::put_settings),
+        )
+        .route(
+            "/tenants/{id}/users",
+            get(admin::list_users).post(admin::create_user),
+        )
+        .route("/users/{id}", get(admin::get_user))
+        .route("/users/{id}/suspend", post(admin::suspend_user))
+        .route("/users/{id}/reactivate", post(admin::reactivate_user))
+        .route("/users/{id}/unlock", post(admin::unlock_user))
+        .route("/users/{id}/role", put(admin::set_role))
+        .route("/tokens", get(admin::list_tokens).post(admin::create_token))
+        .route("/tokens/{id}", axum::routing::delete(admin::revoke_token))
+        .route("/audit", get(audit::list))
+        .fallback(not_found);
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .nest("/api/v1", api)
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            count_requests,
+        ))
+        .with_state(state)
+}
+
+fn io_err(path: &Path, e: std::io::Error) -> ServeError {
+    ServeError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// The master key: `KIJUN_MASTER_KEY` (64 hex digits) if set, else the key
+/// file `DATA_DIR/master.key`, created with 0600 permissions on first run.
+pub fn load_master_key(data_dir: &Path) -> Result<[u8; 32], ServeError> {
+    if let Ok(hex) = std::env::var("KIJUN_MASTER_KEY") {
+        return parse_key(hex.trim()).ok_or_else(|| {
+            ServeError::MasterKey("KIJUN_MASTER_KEY は 64 桁の16進数で指定してください".into())
+        });
+    }
+    let path = data_dir.join("master.key");
+    if path.exists() {
+        let text = std::fs::read_to_string(&path).map_err(|e| io_err(&path, e))?;
+        return parse_key(text.trim()).ok_or_else(|| {
+            ServeError::MasterKey(format!(
+                "{} の内容が 64 桁の16進数ではありません",
+                path.display()
+            ))
+        });
+    }
+    let key = random_bytes::<32>().map_err(|e| ServeError::MasterKey(e.to_string()))?;
+    write_private(&path, &format!("{}\n", crypto::hex(&key)))?;
+    Ok(key)
+}
+
+fn parse_key(hex: &str) -> Option<[u8; 32]> {
+    if hex.len() != 64 {
+        return None;
+    }
+    let mut key = [0u8; 32];
+    for (i, b) in key.iter_mut().enumerate() {
+        *b = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(key)
+}
+
+fn write_private(path: &Path, content: &str) -> Result<(), ServeError> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options.open(path).map_err(|e| io_err(path, e))?;
+    f.write_all(content.as_bytes()).map_err(|e| io_err(path, e))
+}
+
+/// A prepared server: state built, database migrated.
+pub struct Server {
+    pub state: AppState,
+}
+
+impl Server {
+    /// Creates the data directory, opens and migrates the database, loads
+    /// the master key and builds the state.
+    pub async fn prepare(config: ServerConfig) -> Result<Server, ServeError> {
+        if config.database_url.is_none() {
+            std::fs::create_dir_all(&config.data_dir).map_err(|e| io_err(&config.data_dir, e))?;
+        }
+        let store = Store::open(&config.database_url()).await?;
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| io_err(&config.data_dir, e))?;
+        let key = load_master_key(&config.data_dir)?;
+        let limiters = Limiters {
+            per_account: RateLimiter::new(config.login_rate_per_account)
+                .map_err(|e| ServeError::Other(e.to_string()))?,
+            per_address: RateLimiter::new(config.login_rate_per_address)
+                .map_err(|e| ServeError::Other(e.to_string()))?,
+        };
+        let dummy_password = random_token().map_err(|e| ServeError::Other(e.to_string()))?;
+        let salt = random_bytes::<16>().map_err(|e| ServeError::Other(e.to_string()))?;
+        let hash_config = config.password_hash;
+        let dummy_hash = tokio::task::spawn_blocking(move || {
+            hash_password(&dummy_password, &hash_config, &salt)
+        })
+        .await
+        .map_err(|e| ServeError::Other(e.to_string()))?
+        .map_err(|e| ServeError::Other(e.to_string()))?;
+        Ok(Server {
+            state: AppState {
+                store,
+                config: Arc::new(config),
+                secrets: SecretBox::new(&key),
+                limiters: Arc::new(Mutex::new(limiters)),
+                metrics: Arc::new(Metrics::default()),
+                dummy_hash: dummy_hash.into(),
+            },
+        })
+    }
+
+    /// On a database without users: a new one-time setup token (stored as a
+    /// digest) for creating the first administrator. `None` once set up.
+    pub async fn setup_token(&self) -> Result<Option<String>, ServeError> {
+        if self.state.store.user_count().await? > 0 {
+            return Ok(None);
+        }
+        let token = random_token().map_err(|e| ServeError::Other(e.to_string()))?;
+        self.state
+            .store
+            .create_setup_token(&digest(&token), self.state.now())
+            .await?;
+        Ok(Some(token))
+    }
+
+    /// Serves on `listener` until `shutdown` completes.
+    pub async fn run(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        let app = router(self.state.clone());
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|e| ServeError::Other(e.to_string()))?;
+        self.state.store.close().await;
+        Ok(())
+    }
+}

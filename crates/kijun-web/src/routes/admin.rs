@@ -1,0 +1,589 @@
+//! Administration: tenants, users (create, roles, suspension, unlock),
+//! tenant security settings, and the caller's API tokens. Every handler
+//! checks tenant and role on the server; an object of another tenant
+//! answers 404.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use jiff::SignedDuration;
+use kijun_store::{ApiToken, NewUser, Role, Tenant, User};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::audit_log::Event;
+use crate::crypto::{digest, random_token};
+use crate::error::{ApiError, ApiJson};
+use crate::principal::{Principal, Via};
+use crate::routes::auth::{UserView, check_policy, valid_display_name, valid_username};
+use crate::state::{AppState, TenantSettings};
+
+fn valid_slug(s: &str) -> bool {
+    (2..=40).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !s.starts_with('-')
+}
+
+// -- tenants ----------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewTenant {
+    slug: String,
+    name: String,
+}
+
+pub async fn create_tenant(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiJson(req): ApiJson<NewTenant>,
+) -> Result<Response, ApiError> {
+    if !p.is_system_admin() {
+        return Err(ApiError::forbidden());
+    }
+    if !valid_slug(&req.slug) {
+        return Err(ApiError::bad_request(
+            "invalid_field",
+            "slug は英小文字・数字・- の2〜40文字で指定してください",
+        )
+        .with_field("slug"));
+    }
+    if !valid_display_name(&req.name) {
+        return Err(
+            ApiError::bad_request("invalid_field", "名称は1〜100文字で指定してください")
+                .with_field("name"),
+        );
+    }
+    let t = state
+        .store
+        .create_tenant(&req.slug, req.name.trim(), state.now())
+        .await?;
+    state
+        .audit(
+            Some(&p),
+            None,
+            Event {
+                action: "tenant_created",
+                tenant_id: None,
+                target: Some(format!("tenant:{}", t.id)),
+                details: json!({"slug": t.slug, "name": t.name}),
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(t)).into_response())
+}
+
+pub async fn list_tenants(
+    State(state): State<AppState>,
+    p: Principal,
+) -> Result<Json<Vec<Tenant>>, ApiError> {
+    let all = state.store.tenants().await?;
+    Ok(Json(
+        all.into_iter().filter(|t| p.sees_tenant(&t.id)).collect(),
+    ))
+}
+
+async fn visible_tenant(state: &AppState, p: &Principal, id: &str) -> Result<Tenant, ApiError> {
+    if !p.sees_tenant(id) {
+        return Err(ApiError::not_found());
+    }
+    state
+        .store
+        .tenant(id)
+        .await?
+        .ok_or_else(ApiError::not_found)
+}
+
+pub async fn get_tenant(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<Tenant>, ApiError> {
+    Ok(Json(visible_tenant(&state, &p, &id).await?))
+}
+
+pub async fn get_settings(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<TenantSettings>, ApiError> {
+    let t = visible_tenant(&state, &p, &id).await?;
+    if !p.administers(&t.id) {
+        return Err(ApiError::forbidden());
+    }
+    Ok(Json(state.tenant_settings(Some(&t.id)).await?))
+}
+
+pub async fn put_settings(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+    ApiJson(settings): ApiJson<TenantSettings>,
+) -> Result<Json<TenantSettings>, ApiError> {
+    let t = visible_tenant(&state, &p, &id).await?;
+    if !p.administers(&t.id) {
+        return Err(ApiError::forbidden());
+    }
+    if settings.mfa_exempt_allowed && !state.config.closed_network {
+        return Err(ApiError::bad_request(
+            "mfa_exemption_not_allowed",
+            "多要素認証の免除は、閉域網での運用を宣言したサーバー (closed_network = true) でのみ設定できます",
+        )
+        .with_field("mfa_exempt_allowed"));
+    }
+    if settings.password_policy.min_length < 8 {
+        return Err(ApiError::bad_request(
+            "invalid_field",
+            "パスワードの最小文字数は8以上にしてください",
+        )
+        .with_field("password_policy.min_length"));
+    }
+    let value = serde_json::to_value(&settings).map_err(ApiError::internal)?;
+    state.store.set_tenant_settings(&t.id, &value).await?;
+    state
+        .audit(
+            Some(&p),
+            None,
+            Event {
+                action: "tenant_settings_changed",
+                tenant_id: Some(&t.id),
+                target: Some(format!("tenant:{}", t.id)),
+                details: value,
+            },
+        )
+        .await?;
+    Ok(Json(settings))
+}
+
+// -- users ----------------------------------------------------------------------
+
+pub async fn list_users(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<UserView>>, ApiError> {
+    let t = visible_tenant(&state, &p, &id).await?;
+    if !(p.administers(&t.id) || p.role == Role::Reviewer) {
+        return Err(ApiError::forbidden());
+    }
+    let now = state.now();
+    let users = state.store.users_in_tenant(&t.id).await?;
+    Ok(Json(users.iter().map(|u| UserView::of(u, now)).collect()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewTenantUser {
+    username: String,
+    display_name: String,
+    email: Option<String>,
+    role: Role,
+    initial_password: String,
+}
+
+pub async fn create_user(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<NewTenantUser>,
+) -> Result<Response, ApiError> {
+    let t = visible_tenant(&state, &p, &id).await?;
+    if !p.administers(&t.id) {
+        return Err(ApiError::forbidden());
+    }
+    if !matches!(req.role, Role::TenantAdmin | Role::Reviewer | Role::Viewer) {
+        return Err(ApiError::bad_request(
+            "invalid_field",
+            "テナントの利用者の役割は tenant_admin / reviewer / viewer のいずれかです",
+        )
+        .with_field("role"));
+    }
+    if !valid_username(&req.username) {
+        return Err(ApiError::bad_request(
+            "invalid_field",
+            "ユーザー名は英数字と . _ - @ の3〜64文字で指定してください",
+        )
+        .with_field("username"));
+    }
+    if !valid_display_name(&req.display_name) {
+        return Err(
+            ApiError::bad_request("invalid_field", "表示名は1〜100文字で指定してください")
+                .with_field("display_name"),
+        );
+    }
+    let settings = state.tenant_settings(Some(&t.id)).await?;
+    check_policy(
+        &settings.password_policy,
+        &req.initial_password,
+        &req.username,
+        Vec::new(),
+        "initial_password",
+    )
+    .await?;
+    let config = state.config.password_hash;
+    let salt = crate::crypto::random_bytes::<16>()?;
+    let password = req.initial_password.clone();
+    let hash = tokio::task::spawn_blocking(move || {
+        kijun_core::auth::hash_password(&password, &config, &salt)
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    let now = state.now();
+    let user = state
+        .store
+        .create_user(
+            &NewUser {
+                tenant_id: Some(t.id.clone()),
+                organisation_id: None,
+                username: req.username,
+                display_name: req.display_name.trim().to_owned(),
+                email: req.email,
+                role: req.role,
+                password_hash: Some(hash),
+                must_change_password: true,
+            },
+            now,
+        )
+        .await?;
+    state
+        .audit(
+            Some(&p),
+            None,
+            Event {
+                action: "user_created",
+                tenant_id: Some(&t.id),
+                target: Some(format!("user:{}", user.id)),
+                details: json!({"username": user.username, "role": user.role}),
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(UserView::of(&user, now))).into_response())
+}
+
+/// The user `id` if the principal may see it: itself, or a user of a
+/// tenant it administers; system administrators see everyone.
+async fn visible_user(state: &AppState, p: &Principal, id: &str) -> Result<User, ApiError> {
+    let user = state
+        .store
+        .user(id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let visible = p.is_system_admin()
+        || user.id == p.user.id
+        || user.tenant_id.as_deref().is_some_and(|t| p.administers(t));
+    if visible {
+        Ok(user)
+    } else {
+        Err(ApiError::not_found())
+    }
+}
+
+/// The user `id` if the principal administers it (and it is not itself).
+async fn managed_user(state: &AppState, p: &Principal, id: &str) -> Result<User, ApiError> {
+    let user = visible_user(state, p, id).await?;
+    let manages =
+        p.is_system_admin() || user.tenant_id.as_deref().is_some_and(|t| p.administers(t));
+    if !manages {
+        return Err(ApiError::forbidden());
+    }
+    if user.id == p.user.id {
+        return Err(ApiError::bad_request(
+            "self",
+            "自分自身に対してこの操作はできません",
+        ));
+    }
+    Ok(user)
+}
+
+pub async fn get_user(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<UserView>, ApiError> {
+    let user = visible_user(&state, &p, &id).await?;
+    Ok(Json(UserView::of(&user, state.now())))
+}
+
+async fn user_event(
+    state: &AppState,
+    p: &Principal,
+    user: &User,
+    action: &str,
+    details: serde_json::Value,
+) -> Result<(), ApiError> {
+    state
+        .audit(
+            Some(p),
+            None,
+            Event {
+                action,
+                tenant_id: user.tenant_id.as_deref(),
+                target: Some(format!("user:{}", user.id)),
+                details,
+            },
+        )
+        .await
+}
+
+/// Suspends an account at once: its sessions end and its API tokens are
+/// revoked in the same transaction.
+pub async fn suspend_user(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<UserView>, ApiError> {
+    let user = managed_user(&state, &p, &id).await?;
+    state
+        .store
+        .set_suspended(&user.id, Some(state.now()))
+        .await?;
+    user_event(
+        &state,
+        &p,
+        &user,
+        "user_suspended",
+        json!({"username": user.username}),
+    )
+    .await?;
+    let user = state
+        .store
+        .user(&id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(UserView::of(&user, state.now())))
+}
+
+pub async fn reactivate_user(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<UserView>, ApiError> {
+    let user = managed_user(&state, &p, &id).await?;
+    state.store.set_suspended(&user.id, None).await?;
+    user_event(
+        &state,
+        &p,
+        &user,
+        "user_reactivated",
+        json!({"username": user.username}),
+    )
+    .await?;
+    let user = state
+        .store
+        .user(&id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(UserView::of(&user, state.now())))
+}
+
+pub async fn unlock_user(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<UserView>, ApiError> {
+    let user = managed_user(&state, &p, &id).await?;
+    state.store.set_login_state(&user.id, 0, None).await?;
+    user_event(
+        &state,
+        &p,
+        &user,
+        "user_unlocked",
+        json!({"username": user.username}),
+    )
+    .await?;
+    let user = state
+        .store
+        .user(&id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(UserView::of(&user, state.now())))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleChange {
+    role: Role,
+}
+
+pub async fn set_role(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<RoleChange>,
+) -> Result<Json<UserView>, ApiError> {
+    let user = managed_user(&state, &p, &id).await?;
+    let allowed = match user.tenant_id {
+        Some(_) => matches!(req.role, Role::TenantAdmin | Role::Reviewer | Role::Viewer),
+        None => user.role == req.role,
+    };
+    if !allowed {
+        return Err(
+            ApiError::bad_request("invalid_field", "この利用者にその役割は設定できません")
+                .with_field("role"),
+        );
+    }
+    state.store.set_role(&user.id, req.role).await?;
+    user_event(
+        &state,
+        &p,
+        &user,
+        "role_changed",
+        json!({"from": user.role, "to": req.role}),
+    )
+    .await?;
+    let user = state
+        .store
+        .user(&id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(UserView::of(&user, state.now())))
+}
+
+// -- API tokens -------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    name: String,
+    expires_in_days: i64,
+    role: Option<Role>,
+    tenant_id: Option<String>,
+}
+
+fn rank(role: Role) -> u8 {
+    match role {
+        Role::Vendor => 0,
+        Role::Viewer => 1,
+        Role::Reviewer => 2,
+        Role::TenantAdmin => 3,
+        Role::SystemAdmin => 4,
+    }
+}
+
+/// Creates an API token for the signed-in user, scoped to a tenant and a
+/// role no stronger than the user's own; the secret is shown once.
+pub async fn create_token(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiJson(req): ApiJson<NewToken>,
+) -> Result<Response, ApiError> {
+    if let Via::Token { .. } = p.via {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "API トークンで API トークンは作成できません",
+        ));
+    }
+    if !valid_display_name(&req.name) {
+        return Err(
+            ApiError::bad_request("invalid_field", "名前は1〜100文字で指定してください")
+                .with_field("name"),
+        );
+    }
+    if !(1..=state.config.api_token_max_days).contains(&req.expires_in_days) {
+        return Err(ApiError::bad_request(
+            "invalid_field",
+            format!(
+                "有効期間は1〜{}日で指定してください",
+                state.config.api_token_max_days
+            ),
+        )
+        .with_field("expires_in_days"));
+    }
+    let role = req.role.unwrap_or(p.user.role);
+    let tenant_id = match (&p.user.tenant_id, req.tenant_id) {
+        (Some(own), None) => Some(own.clone()),
+        (Some(own), Some(t)) if *own == t => Some(t),
+        (Some(_), Some(_)) => return Err(ApiError::not_found().with_field("tenant_id")),
+        (None, t) => t,
+    };
+    let role_ok = match (&tenant_id, p.user.role) {
+        (None, user_role) => role == user_role,
+        (Some(t), Role::SystemAdmin) => {
+            state.store.tenant(t).await?.is_some()
+                && matches!(role, Role::TenantAdmin | Role::Reviewer | Role::Viewer)
+        }
+        (Some(_), user_role) => {
+            rank(role) <= rank(user_role)
+                && role != Role::SystemAdmin
+                && (role == Role::Vendor) == (user_role == Role::Vendor)
+        }
+    };
+    if !role_ok {
+        return Err(ApiError::bad_request(
+            "invalid_field",
+            "その役割・テナントのトークンは作成できません",
+        )
+        .with_field("role"));
+    }
+    let now = state.now();
+    let secret = format!("kijun_{}", random_token()?);
+    let token = ApiToken {
+        id: uuid_like()?,
+        user_id: p.user.id.clone(),
+        tenant_id: tenant_id.clone(),
+        role,
+        name: req.name.trim().to_owned(),
+        token_hash: digest(&secret),
+        created_at: now,
+        expires_at: now + SignedDuration::from_hours(24 * req.expires_in_days),
+        revoked_at: None,
+        last_used_at: None,
+    };
+    state.store.create_api_token(&token).await?;
+    state
+        .audit(Some(&p), None, Event {
+            action: "api_token_created",
+            tenant_id: tenant_id.as_deref().or(p.user.tenant_id.as_deref()),
+            target: Some(format!("token:{}", token.id)),
+            details: json!({"name": token.name, "role": role, "tenant_id": tenant_id, "expires_at": token.expires_at}),
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": token.id, "token": secret, "role": role, "tenant_id": tenant_id, "expires_at": token.expires_at})),
+    )
+        .into_response())
+}
+
+fn uuid_like() -> Result<String, ApiError> {
+    Ok(random_token()?[..32].to_owned())
+}
+
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    p: Principal,
+) -> Result<Json<Vec<ApiToken>>, ApiError> {
+    Ok(Json(state.store.api_tokens_of_user(&p.user.id).await?))
+}
+
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let token = state
+        .store
+        .api_token(&id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    if token.user_id != p.user.id && !p.is_system_admin() {
+        return Err(ApiError::not_found());
+    }
+    state.store.revoke_api_token(&token.id, state.now()).await?;
+    state
+        .audit(
+            Some(&p),
+            None,
+            Event {
+                action: "api_token_revoked",
+                tenant_id: token.tenant_id.as_deref(),
+                target: Some(format!("token:{}", token.id)),
+                details: json!({"name": token.name}),
+            },
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,22 @@
+//! HTTP routes: probes and metrics, authentication, administration, audit.
+
+pub mod admin;
+pub mod audit;
+pub mod auth;
+pub mod health;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+use crate::principal::source_addr;
+
+/// The client's address as recorded by the server (for anonymous requests).
+pub struct ClientAddr(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(source_addr(parts)))
+    }
+}

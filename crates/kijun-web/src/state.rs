@@ -1,0 +1,77 @@
+//! Shared server state: the store, configuration, the master-key secret box,
+//! the login rate limiters and the metrics counters.
+
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+
+use jiff::Timestamp;
+use kijun_core::auth::{LockoutPolicy, PasswordPolicy, RateLimiter};
+use kijun_store::Store;
+use serde::{Deserialize, Serialize};
+
+use crate::config::ServerConfig;
+use crate::crypto::SecretBox;
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+
+/// Per-tenant security settings, stored as JSON in `tenant_settings`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TenantSettings {
+    pub password_policy: PasswordPolicy,
+    /// `None`: the server's default lockout policy.
+    pub lockout: Option<LockoutPolicy>,
+    /// Users exempt from MFA; only honoured on a closed-network deployment.
+    pub mfa_exempt_allowed: bool,
+    /// How long audit entries are kept, in days (`None`: for ever).
+    pub audit_retention_days: Option<u32>,
+}
+
+pub struct Limiters {
+    pub per_account: RateLimiter<String>,
+    pub per_address: RateLimiter<IpAddr>,
+}
+
+/// The state every handler gets.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<ServerConfig>,
+    pub secrets: SecretBox,
+    pub limiters: Arc<Mutex<Limiters>>,
+    pub metrics: Arc<Metrics>,
+    /// A hash of a random password, verified against when a login names
+    /// an unknown account, so both cases take the same time.
+    pub dummy_hash: Arc<str>,
+}
+
+impl AppState {
+    /// The current time: the web edge is where the clock is read; the
+    /// domain below receives it as a parameter.
+    pub fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+
+    /// A tenant's settings (defaults if none are stored).
+    pub async fn tenant_settings(
+        &self,
+        tenant_id: Option<&str>,
+    ) -> Result<TenantSettings, ApiError> {
+        let Some(tenant_id) = tenant_id else {
+            return Ok(TenantSettings::default());
+        };
+        match self.store.tenant_settings(tenant_id).await? {
+            None => Ok(TenantSettings::default()),
+            Some(v) => serde_json::from_value(v).map_err(ApiError::internal),
+        }
+    }
+
+    /// The lockout policy for a user of `tenant_id`.
+    pub async fn lockout_policy(&self, tenant_id: Option<&str>) -> Result<LockoutPolicy, ApiError> {
+        Ok(self
+            .tenant_settings(tenant_id)
+            .await?
+            .lockout
+            .unwrap_or(self.config.lockout))
+    }
+}
