@@ -85,18 +85,18 @@ pub async fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<ExitCode> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("{scheme}://{addr}"));
-    println!("kijun: listening on {scheme}://{addr}");
-    println!("kijun: database {}", server.state.store.backend().name());
+    kijun_web::log::info(&format!("listening on {scheme}://{addr}"));
+    kijun_web::log::info(&format!("database {}", server.state.store.backend().name()));
     if let Some(token) = server.setup_token().await? {
-        println!("kijun: 初期設定 (first-run setup): 最初のシステム管理者を作成してください");
-        println!("kijun: setup token: {token}");
-        println!("kijun: setup link: {base}/setup?token={token}");
-        println!("kijun: (API: POST {base}/api/v1/setup, or `kijun users create-admin`)");
+        kijun_web::log::info("初期設定 (first-run setup): 最初のシステム管理者を作成してください");
+        kijun_web::log::info(&format!("setup token: {token}"));
+        kijun_web::log::info(&format!("setup link: {base}/setup?token={token}"));
+        kijun_web::log::info(&format!(
+            "(API: POST {base}/api/v1/setup, or `kijun users create-admin`)"
+        ));
     }
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
     server.run(listener, shutdown_signal()).await?;
-    println!("kijun: stopped");
+    kijun_web::log::info("stopped");
     Ok(ExitCode::SUCCESS)
 }
 

@@ -87,7 +87,7 @@ impl ApiError {
     /// An unexpected server-side failure. The detail goes to the log, never
     /// to the client.
     pub fn internal(detail: impl std::fmt::Display) -> ApiError {
-        eprintln!("kijun: internal error: {detail}");
+        crate::log::error(&format!("internal error: {detail}"));
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",

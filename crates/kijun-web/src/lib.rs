@@ -11,6 +11,7 @@
 //! - [`crypto`]: AES-256-GCM sealing, random tokens, SHA-256 digests.
 //! - [`audit_log`]: writing audit entries from requests.
 //! - [`metrics`]: Prometheus counters.
+//! - [`log`]: operational log lines that never panic.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -18,6 +19,7 @@ pub mod audit_log;
 pub mod config;
 pub mod crypto;
 pub mod error;
+pub mod log;
 pub mod metrics;
 pub mod principal;
 pub mod routes;

@@ -15,7 +15,7 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, "ready"),
         Err(e) => {
-            eprintln!("kijun: readiness check failed: {e}");
+            crate::log::error(&format!("readiness check failed: {e}"));
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
         }
     }

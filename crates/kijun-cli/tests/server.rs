@@ -1,0 +1,710 @@
+//! End-to-end tests of `kijun serve`: each test starts the real binary on a
+//! free port with a fresh data directory and drives it over HTTP.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use kijun_core::auth::{Totp, TotpAlgorithm, TotpSecret};
+use serde_json::{Value, json};
+
+/// A running `kijun serve`.
+struct TestServer {
+    child: Child,
+    base: String,
+    setup_token: String,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl TestServer {
+    fn start() -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kijun"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path().join("data"))
+            .current_dir(dir.path())
+            .env_remove("KIJUN_DATABASE_URL")
+            .env_remove("KIJUN_MASTER_KEY")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            // Keep draining after the test stops listening.
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let (mut base, mut token) = (None, None);
+        while base.is_none() || token.is_none() {
+            let line = rx
+                .recv_timeout(Duration::from_secs(60))
+                .expect("server output");
+            if let Some(b) = line.strip_prefix("kijun: listening on ") {
+                base = Some(b.trim().to_owned());
+            }
+            if let Some(t) = line.strip_prefix("kijun: setup token: ") {
+                token = Some(t.trim().to_owned());
+            }
+        }
+        TestServer {
+            child,
+            base: base.unwrap(),
+            setup_token: token.unwrap(),
+            dir,
+        }
+    }
+
+    fn client(&self) -> Client {
+        Client {
+            agent: ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .build()
+                .into(),
+            base: self.base.clone(),
+            cookie: None,
+            csrf: None,
+            bearer: None,
+        }
+    }
+
+    /// Creates the first administrator and signs it in with MFA.
+    fn admin(&self) -> (Client, TotpSecret) {
+        let c = self.client();
+        let (status, body) = c.post(
+            "/api/v1/setup",
+            json!({"token": self.setup_token, "username": "admin", "display_name": "管理者", "password": ADMIN_PW}),
+        );
+        assert_eq!(status, 201, "{body}");
+        sign_in_enrolling(c, "admin", ADMIN_PW)
+    }
+}
+
+const ADMIN_PW: &str = "Kanri-Sha#2026-Pass";
+
+struct Client {
+    agent: ureq::Agent,
+    base: String,
+    cookie: Option<String>,
+    csrf: Option<String>,
+    bearer: Option<String>,
+}
+
+impl Client {
+    fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+        content_type: &str,
+        csrf: bool,
+    ) -> (u16, Value) {
+        let mut req = ureq::http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base));
+        if let Some(c) = &self.cookie {
+            req = req.header("cookie", c.as_str());
+        }
+        if csrf && let Some(t) = &self.csrf {
+            req = req.header("x-csrf-token", t.as_str());
+        }
+        if let Some(b) = &self.bearer {
+            req = req.header("authorization", format!("Bearer {b}"));
+        }
+        let mut resp = match body {
+            Some(b) => self
+                .agent
+                .run(req.header("content-type", content_type).body(b).unwrap())
+                .unwrap(),
+            None => self.agent.run(req.body(()).unwrap()).unwrap(),
+        };
+        if let Some(sc) = resp
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+        {
+            let pair = sc.split(';').next().unwrap_or_default().to_owned();
+            self.cookie = if pair.ends_with('=') {
+                None
+            } else {
+                Some(pair)
+            };
+        }
+        let status = resp.status().as_u16();
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, value)
+    }
+
+    fn get(&mut self, path: &str) -> (u16, Value) {
+        self.send("GET", path, None, "", true)
+    }
+
+    fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        // A fresh borrow-free variant for anonymous calls.
+        let mut c = Client {
+            agent: self.agent.clone(),
+            base: self.base.clone(),
+            cookie: self.cookie.clone(),
+            csrf: self.csrf.clone(),
+            bearer: self.bearer.clone(),
+        };
+        c.send(
+            "POST",
+            path,
+            Some(body.to_string()),
+            "application/json",
+            true,
+        )
+    }
+
+    fn call(&mut self, method: &str, path: &str, body: Value) -> (u16, Value) {
+        self.send(
+            method,
+            path,
+            Some(body.to_string()),
+            "application/json",
+            true,
+        )
+    }
+
+    fn login(&mut self, username: &str, password: &str) -> (u16, Value) {
+        let (status, body) = self.call(
+            "POST",
+            "/api/v1/auth/login",
+            json!({"username": username, "password": password}),
+        );
+        if status == 200 {
+            self.csrf = body["csrf_token"].as_str().map(str::to_owned);
+        }
+        (status, body)
+    }
+}
+
+fn code(secret: &TotpSecret, at: Timestamp) -> String {
+    Totp::new(secret.clone(), TotpAlgorithm::Sha256)
+        .unwrap()
+        .code_at(at)
+        .unwrap()
+}
+
+/// Logs in, enrols TOTP, and returns the signed-in client and its secret.
+fn sign_in_enrolling(mut c: Client, username: &str, password: &str) -> (Client, TotpSecret) {
+    let (status, body) = c.login(username, password);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["next"], "mfa_enrollment");
+    let (status, e) = c.call("POST", "/api/v1/auth/mfa/enroll", json!({}));
+    assert_eq!(status, 200, "{e}");
+    assert!(
+        e["otpauth_uri"]
+            .as_str()
+            .unwrap()
+            .starts_with("otpauth://totp/")
+    );
+    assert!(e["qr_svg"].as_str().unwrap().contains("<svg"));
+    let secret = TotpSecret::from_base32(e["secret"].as_str().unwrap()).unwrap();
+    let (status, done) = c.call(
+        "POST",
+        "/api/v1/auth/mfa/enroll/confirm",
+        json!({"enrollment_token": e["enrollment_token"], "code": code(&secret, Timestamp::now())}),
+    );
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["recovery_codes"].as_array().unwrap().len(), 10);
+    (c, secret)
+}
+
+fn audit_actions(c: &mut Client, query: &str) -> Vec<String> {
+    let (status, entries) = c.get(&format!("/api/v1/audit{query}"));
+    assert_eq!(status, 200, "{entries}");
+    entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn first_admin_setup_then_login_with_password_and_totp() {
+    let s = TestServer::start();
+    let mut anon = s.client();
+    assert_eq!(anon.get("/healthz"), (200, Value::String("ok".into())));
+    assert_eq!(anon.get("/readyz").0, 200);
+
+    let (status, body) = anon.post("/api/v1/setup", json!({"token": "wrong", "username": "admin", "display_name": "管理者", "password": ADMIN_PW}));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("invalid_setup_token"))
+    );
+    let (status, body) = anon.post("/api/v1/setup", json!({"token": s.setup_token, "username": "admin", "display_name": "管理者", "password": "short"}));
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (400, Some("password")),
+        "{body}"
+    );
+
+    let (mut admin, secret) = s.admin();
+    let (status, _) = anon.post("/api/v1/setup", json!({"token": s.setup_token, "username": "x2", "display_name": "x", "password": ADMIN_PW}));
+    assert_eq!(status, 409, "setup works once");
+
+    let (status, me) = admin.get("/api/v1/me");
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["user"]["role"], "system_admin");
+    assert_eq!(me["user"]["mfa_enrolled"], true);
+
+    // Wrong password and unknown account: the same generic answer.
+    let (s1, b1) = s.client().login("admin", "Wrong-Password#1");
+    let (s2, b2) = s.client().login("nobody", "Wrong-Password#1");
+    assert_eq!((s1, s2), (401, 401));
+    assert_eq!(b1["error"], b2["error"]);
+
+    // Log out; the session is gone.
+    assert_eq!(admin.call("POST", "/api/v1/auth/logout", json!({})).0, 204);
+    assert_eq!(admin.get("/api/v1/me").0, 401);
+
+    // Log in again: password, then a TOTP code (the next step: the enrolment used this one).
+    let mut c = s.client();
+    let (status, body) = c.login("admin", ADMIN_PW);
+    assert_eq!((status, body["next"].as_str()), (200, Some("mfa")));
+    let (status, me) = c.get("/api/v1/me");
+    assert_eq!(
+        (status, me["error"]["code"].as_str()),
+        (401, Some("mfa_required"))
+    );
+    assert_eq!(
+        c.get("/api/v1/tenants").0,
+        401,
+        "nothing works before the second factor"
+    );
+    let replay = code(&secret, Timestamp::now() - SignedDuration::from_secs(30));
+    let (status, _) = c.call("POST", "/api/v1/auth/mfa", json!({"code": replay}));
+    assert_eq!(status, 401, "an earlier step is refused");
+    let next = code(&secret, Timestamp::now() + SignedDuration::from_secs(30));
+    let (status, body) = c.call("POST", "/api/v1/auth/mfa", json!({"code": next}));
+    assert_eq!(
+        (status, body["next"].as_str()),
+        (200, Some("done")),
+        "{body}"
+    );
+    assert_eq!(c.get("/api/v1/me").0, 200);
+
+    let actions = audit_actions(&mut c, "");
+    for a in [
+        "setup_admin_created",
+        "login_password_ok",
+        "mfa_enrolled",
+        "login",
+        "logout",
+        "login_failed",
+        "mfa_failed",
+    ] {
+        assert!(
+            actions.iter().any(|x| x == a),
+            "{a} missing from {actions:?}"
+        );
+    }
+    let metrics = anon.get("/metrics").1;
+    assert!(
+        metrics.as_str().unwrap().contains("kijun_logins_total 2"),
+        "{metrics}"
+    );
+
+    // The audit chain written by the server verifies.
+    let out = Command::new(env!("CARGO_BIN_EXE_kijun"))
+        .args(["audit", "verify", "--data-dir"])
+        .arg(s.dir.path().join("data"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn recovery_codes_work_once() {
+    let s = TestServer::start();
+    let c = s.client();
+    c.post("/api/v1/setup", json!({"token": s.setup_token, "username": "admin", "display_name": "管理者", "password": ADMIN_PW}));
+    let mut c = s.client();
+    c.login("admin", ADMIN_PW);
+    let (_, e) = c.call("POST", "/api/v1/auth/mfa/enroll", json!({}));
+    let secret = TotpSecret::from_base32(e["secret"].as_str().unwrap()).unwrap();
+    let (_, done) = c.call(
+        "POST",
+        "/api/v1/auth/mfa/enroll/confirm",
+        json!({"enrollment_token": e["enrollment_token"], "code": code(&secret, Timestamp::now())}),
+    );
+    let recovery = done["recovery_codes"][0].as_str().unwrap().to_owned();
+    for (attempt, expected) in [(1, 200), (2, 401)] {
+        let mut c = s.client();
+        assert_eq!(c.login("admin", ADMIN_PW).0, 200);
+        let (status, body) = c.call(
+            "POST",
+            "/api/v1/auth/mfa",
+            json!({"recovery_code": recovery.to_uppercase()}),
+        );
+        assert_eq!(status, expected, "attempt {attempt}: {body}");
+    }
+}
+
+#[test]
+fn accounts_lock_after_repeated_failures() {
+    let s = TestServer::start();
+    let (mut admin, _) = s.admin();
+    for _ in 0..5 {
+        assert_eq!(s.client().login("admin", "Wrong-Password#1").0, 401);
+    }
+    let (status, body) = s.client().login("admin", ADMIN_PW);
+    assert_eq!(status, 401, "locked even with the right password: {body}");
+    assert_eq!(
+        body["error"]["code"], "login_failed",
+        "the same generic answer"
+    );
+    let actions = audit_actions(&mut admin, "");
+    assert!(actions.iter().any(|a| a == "account_locked"), "{actions:?}");
+    assert!(actions.iter().any(|a| a == "login_refused"), "{actions:?}");
+    let metrics = s.client().get("/metrics").1;
+    assert!(
+        metrics
+            .as_str()
+            .unwrap()
+            .contains("kijun_account_lockouts_total 1")
+    );
+}
+
+const USER_PW: &str = "Shokiki-Pass#2026";
+const NEW_PW: &str = "Atarashii-Pass#2027";
+
+/// Admin creates a tenant user; the user signs in, enrols MFA and changes
+/// the initial password as required.
+fn tenant_user(
+    s: &TestServer,
+    admin: &mut Client,
+    tenant: &str,
+    username: &str,
+    role: &str,
+) -> (Client, String) {
+    let (status, u) = admin.call(
+        "POST",
+        &format!("/api/v1/tenants/{tenant}/users"),
+        json!({"username": username, "display_name": username, "role": role, "initial_password": USER_PW}),
+    );
+    assert_eq!(status, 201, "{u}");
+    assert_eq!(u["must_change_password"], true);
+    let (mut c, _) = sign_in_enrolling(s.client(), username, USER_PW);
+    let (status, body) = c.get("/api/v1/tenants");
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("password_change_required"))
+    );
+    let (status, body) = c.call(
+        "POST",
+        "/api/v1/me/password",
+        json!({"current_password": USER_PW, "new_password": USER_PW}),
+    );
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("password_policy")),
+        "reuse refused"
+    );
+    let (status, body) = c.call(
+        "POST",
+        "/api/v1/me/password",
+        json!({"current_password": USER_PW, "new_password": NEW_PW}),
+    );
+    assert_eq!(status, 204, "{body}");
+    (c, u["id"].as_str().unwrap().to_owned())
+}
+
+#[test]
+fn tenants_are_isolated_tokens_are_scoped_and_suspension_is_immediate() {
+    let s = TestServer::start();
+    let (mut admin, _) = s.admin();
+    let (status, a) = admin.call(
+        "POST",
+        "/api/v1/tenants",
+        json!({"slug": "city-a", "name": "A市"}),
+    );
+    assert_eq!(status, 201, "{a}");
+    let (_, b) = admin.call(
+        "POST",
+        "/api/v1/tenants",
+        json!({"slug": "city-b", "name": "B市"}),
+    );
+    let (a, b) = (
+        a["id"].as_str().unwrap().to_owned(),
+        b["id"].as_str().unwrap().to_owned(),
+    );
+
+    let (mut rev_a, rev_a_id) = tenant_user(&s, &mut admin, &a, "reviewer-a", "reviewer");
+    let (_, u_b) = admin.call(
+        "POST",
+        &format!("/api/v1/tenants/{b}/users"),
+        json!({"username": "reviewer-b", "display_name": "B審査", "role": "reviewer", "initial_password": USER_PW}),
+    );
+    let b_user = u_b["id"].as_str().unwrap().to_owned();
+
+    // Tenant A's reviewer sees its own tenant and gets 404 for every object of B.
+    assert_eq!(rev_a.get(&format!("/api/v1/tenants/{a}")).0, 200);
+    assert_eq!(rev_a.get(&format!("/api/v1/tenants/{a}/users")).0, 200);
+    for path in [
+        format!("/api/v1/tenants/{b}"),
+        format!("/api/v1/tenants/{b}/users"),
+        format!("/api/v1/tenants/{b}/settings"),
+        format!("/api/v1/users/{b_user}"),
+    ] {
+        let (status, body) = rev_a.get(&path);
+        assert_eq!(status, 404, "{path}: {body}");
+        assert!(!body.to_string().contains("B市"), "no data leaks: {body}");
+    }
+    let (status, body) = rev_a.call("POST", &format!("/api/v1/tenants/{b}/users"), json!({"username": "x-b", "display_name": "x", "role": "viewer", "initial_password": USER_PW}));
+    assert_eq!(status, 404, "{body}");
+    let (_, list) = rev_a.get("/api/v1/tenants");
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    // A reviewer is not an administrator.
+    let (status, _) = rev_a.call(
+        "POST",
+        &format!("/api/v1/users/{b_user}/suspend"),
+        json!({}),
+    );
+    assert_eq!(status, 404);
+
+    // CSRF: a state-changing request with the session cookie but no token.
+    let (status, body) = rev_a.send(
+        "POST",
+        "/api/v1/tokens",
+        Some(json!({"name": "x", "expires_in_days": 1}).to_string()),
+        "application/json",
+        false,
+    );
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("csrf"))
+    );
+
+    // API tokens are scoped: a viewer token of tenant A reads A, cannot write, cannot see B.
+    let (status, tok) = rev_a.call(
+        "POST",
+        "/api/v1/tokens",
+        json!({"name": "集計用", "expires_in_days": 30, "role": "viewer"}),
+    );
+    assert_eq!(status, 201, "{tok}");
+    let (status, body) = rev_a.call(
+        "POST",
+        "/api/v1/tokens",
+        json!({"name": "x", "expires_in_days": 30, "role": "tenant_admin"}),
+    );
+    assert_eq!(status, 400, "no token stronger than its user: {body}");
+    let mut bot = s.client();
+    bot.bearer = Some(tok["token"].as_str().unwrap().to_owned());
+    assert_eq!(bot.get(&format!("/api/v1/tenants/{a}")).0, 200);
+    assert_eq!(bot.get(&format!("/api/v1/tenants/{b}")).0, 404);
+    assert_eq!(
+        bot.get(&format!("/api/v1/tenants/{a}/users")).0,
+        403,
+        "viewer may not list users"
+    );
+    let (status, _) = bot.call("POST", &format!("/api/v1/tenants/{a}/users"), json!({"username": "x-a", "display_name": "x", "role": "viewer", "initial_password": USER_PW}));
+    assert_eq!(status, 403);
+    assert_eq!(
+        bot.call(
+            "POST",
+            "/api/v1/tokens",
+            json!({"name": "y", "expires_in_days": 1})
+        )
+        .0,
+        403
+    );
+
+    // Suspension takes effect on the next request, for the session and the token.
+    let (status, body) = admin.call(
+        "POST",
+        &format!("/api/v1/users/{rev_a_id}/suspend"),
+        json!({}),
+    );
+    assert_eq!(
+        (status, body["suspended"].as_bool()),
+        (200, Some(true)),
+        "{body}"
+    );
+    assert_eq!(rev_a.get("/api/v1/me").0, 401);
+    assert_eq!(bot.get(&format!("/api/v1/tenants/{a}")).0, 401);
+    let (status, _) = s.client().login("reviewer-a", NEW_PW);
+    assert_eq!(status, 401, "a suspended account cannot log in");
+    let (status, _) = admin.call(
+        "POST",
+        &format!("/api/v1/users/{rev_a_id}/reactivate"),
+        json!({}),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(s.client().login("reviewer-a", NEW_PW).0, 200, "reactivated");
+    assert_eq!(
+        bot.get(&format!("/api/v1/tenants/{a}")).0,
+        401,
+        "revoked tokens stay revoked"
+    );
+
+    let actions = audit_actions(&mut admin, &format!("?tenant_id={a}"));
+    for x in [
+        "user_created",
+        "mfa_enrolled",
+        "password_changed",
+        "api_token_created",
+        "user_suspended",
+        "user_reactivated",
+    ] {
+        assert!(actions.iter().any(|y| y == x), "{x} missing: {actions:?}");
+    }
+    let (status, csv) = admin.get(&format!("/api/v1/audit?tenant_id={a}&format=csv"));
+    assert_eq!(status, 200);
+    assert!(csv.as_str().unwrap().contains("user_suspended"));
+}
+
+#[test]
+fn bad_requests_get_the_documented_error_body() {
+    let s = TestServer::start();
+    let (mut admin, _) = s.admin();
+    let cases: Vec<(&str, String, String, u16, &str, Option<&str>)> = vec![
+        (
+            "POST",
+            "/api/v1/tenants".into(),
+            "{\"slug\": ".into(),
+            400,
+            "invalid_json",
+            None,
+        ),
+        (
+            "POST",
+            "/api/v1/tenants".into(),
+            "{\"slug\":\"x1\",\"name\":\"X\",\"extra\":1}".into(),
+            400,
+            "unknown_field",
+            Some("extra"),
+        ),
+        (
+            "POST",
+            "/api/v1/tenants".into(),
+            "{\"slug\":\"x1\"}".into(),
+            400,
+            "missing_field",
+            Some("name"),
+        ),
+        (
+            "POST",
+            "/api/v1/tenants".into(),
+            "{\"slug\":\"Bad Slug\",\"name\":\"X\"}".into(),
+            400,
+            "invalid_field",
+            Some("slug"),
+        ),
+        (
+            "POST",
+            "/api/v1/tenants".into(),
+            format!("{{\"slug\":\"x1\",\"name\":\"{}\"}}", "あ".repeat(400_000)),
+            413,
+            "payload_too_large",
+            None,
+        ),
+        (
+            "GET",
+            "/api/v1/users/not-an-id".into(),
+            String::new(),
+            404,
+            "not_found",
+            None,
+        ),
+        (
+            "GET",
+            "/api/v1/no-such-route".into(),
+            String::new(),
+            404,
+            "not_found",
+            None,
+        ),
+    ];
+    for (method, path, body, status, code, field) in cases {
+        let (got, value) = if body.is_empty() {
+            admin.get(&path)
+        } else {
+            admin.send(method, &path, Some(body.clone()), "application/json", true)
+        };
+        assert_eq!(got, status, "{method} {path}: {value}");
+        assert_eq!(
+            value["error"]["code"].as_str(),
+            Some(code),
+            "{method} {path}: {value}"
+        );
+        assert!(
+            value["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
+        assert_eq!(value["error"]["field"].as_str(), field, "{value}");
+    }
+    let (status, value) = admin.send(
+        "POST",
+        "/api/v1/tenants",
+        Some("slug=x".into()),
+        "application/x-www-form-urlencoded",
+        true,
+    );
+    assert_eq!(
+        (status, value["error"]["code"].as_str()),
+        (415, Some("unsupported_media_type"))
+    );
+    let (status, _) = admin.send("GET", "/api/v1/audit?from=yesterday", None, "", true);
+    assert_eq!(status, 400);
+}
+
+#[test]
+fn the_server_keeps_serving_when_its_output_is_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kijun"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().unwrap().unwrap();
+        if let Some(b) = line.strip_prefix("kijun: listening on ") {
+            break b.trim().to_owned();
+        }
+    };
+    drop(lines); // the operator's terminal goes away before the setup lines are printed
+    std::thread::sleep(Duration::from_millis(300));
+    let mut c = Client {
+        agent: ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into(),
+        base,
+        cookie: None,
+        csrf: None,
+        bearer: None,
+    };
+    assert_eq!(c.get("/healthz").0, 200);
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the server is still running"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
