@@ -579,7 +579,9 @@ fn tenants_are_isolated_tokens_are_scoped_and_suspension_is_immediate() {
 fn bad_requests_get_the_documented_error_body() {
     let s = TestServer::start();
     let (mut admin, _) = s.admin();
-    let cases: Vec<(&str, String, String, u16, &str, Option<&str>)> = vec![
+    // (method, path, body, status, error code, field)
+    type Case = (&'static str, String, String, u16, &'static str, Option<&'static str>);
+    let cases: Vec<Case> = vec![
         (
             "POST",
             "/api/v1/tenants".into(),
