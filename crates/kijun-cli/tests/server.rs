@@ -580,7 +580,14 @@ fn bad_requests_get_the_documented_error_body() {
     let s = TestServer::start();
     let (mut admin, _) = s.admin();
     // (method, path, body, status, error code, field)
-    type Case = (&'static str, String, String, u16, &'static str, Option<&'static str>);
+    type Case = (
+        &'static str,
+        String,
+        String,
+        u16,
+        &'static str,
+        Option<&'static str>,
+    );
     let cases: Vec<Case> = vec![
         (
             "POST",

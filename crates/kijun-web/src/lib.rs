@@ -12,6 +12,8 @@
 //! - [`audit_log`]: writing audit entries from requests.
 //! - [`metrics`]: Prometheus counters.
 //! - [`log`]: operational log lines that never panic.
+//! - [`ui`]: the server-rendered Japanese UI.
+//! - [`tls`]: optional built-in TLS restricted to CRYPTREC-listed algorithms.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -24,6 +26,8 @@ pub mod metrics;
 pub mod principal;
 pub mod routes;
 pub mod state;
+pub mod tls;
+pub mod ui;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -106,6 +110,23 @@ pub fn router(state: AppState) -> Router {
         .route("/audit", get(audit::list))
         .fallback(not_found);
     Router::new()
+        .route("/", get(ui::root))
+        .route("/login", get(ui::login_page).post(ui::login_submit))
+        .route("/setup", get(ui::setup_page).post(ui::setup_submit))
+        .route("/mfa", get(ui::mfa_page).post(ui::mfa_submit))
+        .route("/mfa/enroll", get(ui::enroll_page).post(ui::enroll_submit))
+        .route(
+            "/password",
+            get(ui::password_page).post(ui::password_submit),
+        )
+        .route("/logout", post(ui::logout_submit))
+        .route("/admin/users", get(ui::users_page).post(ui::users_create))
+        .route("/admin/users/{id}/{action}", post(ui::user_action))
+        .route(
+            "/admin/tenants",
+            get(ui::tenants_page).post(ui::tenants_create),
+        )
+        .route("/audit", get(ui::audit_page))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
@@ -179,8 +200,13 @@ pub struct Server {
 
 impl Server {
     /// Creates the data directory, opens and migrates the database, loads
-    /// the master key and builds the state.
+    /// the master key and builds the state. A TLS configuration is checked
+    /// here, so a wrong certificate stops the start with a clear message.
     pub async fn prepare(config: ServerConfig) -> Result<Server, ServeError> {
+        if let Some(files) = &config.tls {
+            tls::server_config(&files.cert, &files.key)
+                .map_err(|e| ServeError::Other(e.to_string()))?;
+        }
         if config.database_url.is_none() {
             std::fs::create_dir_all(&config.data_dir).map_err(|e| io_err(&config.data_dir, e))?;
         }

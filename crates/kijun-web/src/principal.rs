@@ -124,7 +124,7 @@ pub struct PendingLogin(pub Principal);
 
 const CSRF_HEADER: &str = "x-csrf-token";
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -132,7 +132,14 @@ fn is_unsafe(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiError> {
+/// Authenticates the request. `header_csrf`: check the `X-CSRF-Token`
+/// header on unsafe methods (the JSON API); the HTML forms check their
+/// hidden field instead (see `ui::UiForm`).
+pub async fn authenticate(
+    parts: &Parts,
+    state: &AppState,
+    header_csrf: bool,
+) -> Result<Principal, ApiError> {
     let now = state.now();
     let addr = source_addr(parts);
     if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
@@ -167,7 +174,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiE
     if now.duration_since(session.last_seen_at) > jiff::SignedDuration::from_secs(30) {
         state.store.touch_session(&id_hash, now).await?;
     }
-    if is_unsafe(&parts.method) {
+    if header_csrf && is_unsafe(&parts.method) {
         let sent = parts
             .headers
             .get(CSRF_HEADER)
@@ -234,7 +241,7 @@ impl FromRequestParts<AppState> for PendingLogin {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let p = authenticate(parts, state).await?;
+        let p = authenticate(parts, state, true).await?;
         match p.via {
             Via::Session { .. } => Ok(PendingLogin(p)),
             Via::Token { .. } => Err(ApiError::forbidden()),
@@ -253,7 +260,7 @@ impl FromRequestParts<AppState> for SignedIn {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let p = authenticate(parts, state).await?;
+        let p = authenticate(parts, state, true).await?;
         if let Via::Session {
             mfa_verified: false,
             ..

@@ -31,8 +31,8 @@ fn valid_slug(s: &str) -> bool {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewTenant {
-    slug: String,
-    name: String,
+    pub slug: String,
+    pub name: String,
 }
 
 pub async fn create_tenant(
@@ -40,6 +40,16 @@ pub async fn create_tenant(
     p: Principal,
     ApiJson(req): ApiJson<NewTenant>,
 ) -> Result<Response, ApiError> {
+    let t = new_tenant(&state, &p, req).await?;
+    Ok((StatusCode::CREATED, Json(t)).into_response())
+}
+
+/// Creates a tenant (system administrators only; shared with the UI).
+pub async fn new_tenant(
+    state: &AppState,
+    p: &Principal,
+    req: NewTenant,
+) -> Result<Tenant, ApiError> {
     if !p.is_system_admin() {
         return Err(ApiError::forbidden());
     }
@@ -62,7 +72,7 @@ pub async fn create_tenant(
         .await?;
     state
         .audit(
-            Some(&p),
+            Some(p),
             None,
             Event {
                 action: "tenant_created",
@@ -72,7 +82,7 @@ pub async fn create_tenant(
             },
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(t)).into_response())
+    Ok(t)
 }
 
 pub async fn list_tenants(
@@ -176,11 +186,11 @@ pub async fn list_users(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewTenantUser {
-    username: String,
-    display_name: String,
-    email: Option<String>,
-    role: Role,
-    initial_password: String,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub role: Role,
+    pub initial_password: String,
 }
 
 pub async fn create_user(
@@ -189,7 +199,18 @@ pub async fn create_user(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<NewTenantUser>,
 ) -> Result<Response, ApiError> {
-    let t = visible_tenant(&state, &p, &id).await?;
+    let user = new_tenant_user(&state, &p, &id, req).await?;
+    Ok((StatusCode::CREATED, Json(UserView::of(&user, state.now()))).into_response())
+}
+
+/// Creates a user of tenant `id` (its administrators; shared with the UI).
+pub async fn new_tenant_user(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    req: NewTenantUser,
+) -> Result<User, ApiError> {
+    let t = visible_tenant(state, p, id).await?;
     if !p.administers(&t.id) {
         return Err(ApiError::forbidden());
     }
@@ -249,7 +270,7 @@ pub async fn create_user(
         .await?;
     state
         .audit(
-            Some(&p),
+            Some(p),
             None,
             Event {
                 action: "user_created",
@@ -259,7 +280,7 @@ pub async fn create_user(
             },
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(UserView::of(&user, now))).into_response())
+    Ok(user)
 }
 
 /// The user `id` if the principal may see it: itself, or a user of a
@@ -327,6 +348,43 @@ async fn user_event(
         .await
 }
 
+/// What an administrator can do to an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountAction {
+    Suspend,
+    Reactivate,
+    Unlock,
+}
+
+/// Applies `action` to user `id` (shared by the API and the UI).
+pub async fn account_action(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    action: AccountAction,
+) -> Result<User, ApiError> {
+    let user = managed_user(state, p, id).await?;
+    let (event, ()) = match action {
+        AccountAction::Suspend => (
+            "user_suspended",
+            state
+                .store
+                .set_suspended(&user.id, Some(state.now()))
+                .await?,
+        ),
+        AccountAction::Reactivate => (
+            "user_reactivated",
+            state.store.set_suspended(&user.id, None).await?,
+        ),
+        AccountAction::Unlock => (
+            "user_unlocked",
+            state.store.set_login_state(&user.id, 0, None).await?,
+        ),
+    };
+    user_event(state, p, &user, event, json!({"username": user.username})).await?;
+    state.store.user(id).await?.ok_or_else(ApiError::not_found)
+}
+
 /// Suspends an account at once: its sessions end and its API tokens are
 /// revoked in the same transaction.
 pub async fn suspend_user(
@@ -334,24 +392,7 @@ pub async fn suspend_user(
     p: Principal,
     Path(id): Path<String>,
 ) -> Result<Json<UserView>, ApiError> {
-    let user = managed_user(&state, &p, &id).await?;
-    state
-        .store
-        .set_suspended(&user.id, Some(state.now()))
-        .await?;
-    user_event(
-        &state,
-        &p,
-        &user,
-        "user_suspended",
-        json!({"username": user.username}),
-    )
-    .await?;
-    let user = state
-        .store
-        .user(&id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let user = account_action(&state, &p, &id, AccountAction::Suspend).await?;
     Ok(Json(UserView::of(&user, state.now())))
 }
 
@@ -360,21 +401,7 @@ pub async fn reactivate_user(
     p: Principal,
     Path(id): Path<String>,
 ) -> Result<Json<UserView>, ApiError> {
-    let user = managed_user(&state, &p, &id).await?;
-    state.store.set_suspended(&user.id, None).await?;
-    user_event(
-        &state,
-        &p,
-        &user,
-        "user_reactivated",
-        json!({"username": user.username}),
-    )
-    .await?;
-    let user = state
-        .store
-        .user(&id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let user = account_action(&state, &p, &id, AccountAction::Reactivate).await?;
     Ok(Json(UserView::of(&user, state.now())))
 }
 
@@ -383,21 +410,7 @@ pub async fn unlock_user(
     p: Principal,
     Path(id): Path<String>,
 ) -> Result<Json<UserView>, ApiError> {
-    let user = managed_user(&state, &p, &id).await?;
-    state.store.set_login_state(&user.id, 0, None).await?;
-    user_event(
-        &state,
-        &p,
-        &user,
-        "user_unlocked",
-        json!({"username": user.username}),
-    )
-    .await?;
-    let user = state
-        .store
-        .user(&id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let user = account_action(&state, &p, &id, AccountAction::Unlock).await?;
     Ok(Json(UserView::of(&user, state.now())))
 }
 

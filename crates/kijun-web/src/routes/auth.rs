@@ -196,10 +196,10 @@ impl UserView {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SetupRequest {
-    token: String,
-    username: String,
-    display_name: String,
-    password: String,
+    pub token: String,
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
 }
 
 pub fn valid_username(s: &str) -> bool {
@@ -220,6 +220,16 @@ pub async fn setup(
     ClientAddr(addr): ClientAddr,
     ApiJson(req): ApiJson<SetupRequest>,
 ) -> Result<Response, ApiError> {
+    let user = setup_admin(&state, addr, req).await?;
+    Ok((StatusCode::CREATED, Json(UserView::of(&user, state.now()))).into_response())
+}
+
+/// Creates the first system administrator (shared by the API and the UI).
+pub async fn setup_admin(
+    state: &AppState,
+    addr: Option<String>,
+    req: SetupRequest,
+) -> Result<User, ApiError> {
     if state.store.user_count().await? > 0 {
         return Err(ApiError::conflict("初期設定は完了しています"));
     }
@@ -257,7 +267,7 @@ pub async fn setup(
         )
         .with_field("token"));
     }
-    let hash = hash_blocking(&state, req.password).await?;
+    let hash = hash_blocking(state, req.password).await?;
     let user = state
         .store
         .create_user(
@@ -286,7 +296,7 @@ pub async fn setup(
             },
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(UserView::of(&user, now))).into_response())
+    Ok(user)
 }
 
 // ---------------------------------------------------------------------------
@@ -295,17 +305,17 @@ pub async fn setup(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
-    username: String,
-    password: String,
+    pub username: String,
+    pub password: String,
 }
 
 #[derive(Serialize)]
 pub struct LoginResponse {
     /// What the client must do next: `mfa`, `mfa_enrollment`,
     /// `password_change` or `done`.
-    next: &'static str,
-    csrf_token: String,
-    user: UserView,
+    pub next: &'static str,
+    pub csrf_token: String,
+    pub user: UserView,
 }
 
 fn rate_limited(wait: SignedDuration) -> ApiError {
@@ -324,6 +334,24 @@ pub async fn login(
     ClientAddr(addr): ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
+    let (session_id, body) = password_login(&state, addr, req).await?;
+    Ok((
+        [(
+            header::SET_COOKIE,
+            session_cookie(&session_id, state.config.cookies_secure()),
+        )],
+        Json(body),
+    )
+        .into_response())
+}
+
+/// The password step of a login (shared by the API and the UI): returns
+/// the new session id (for the cookie) and what comes next.
+pub async fn password_login(
+    state: &AppState,
+    addr: Option<String>,
+    req: LoginRequest,
+) -> Result<(String, LoginResponse), ApiError> {
     let now = state.now();
     let account_key = req.username.trim().to_lowercase();
     {
@@ -387,7 +415,7 @@ pub async fn login(
     }
     if !ok {
         Metrics::inc(&state.metrics.login_failures);
-        register_failure(&state, &user, &addr, "login_failed").await?;
+        register_failure(state, &user, &addr, "login_failed").await?;
         return Err(login_failed());
     }
     Metrics::inc(&state.metrics.logins);
@@ -395,7 +423,7 @@ pub async fn login(
     if let Some(h) = &user.password_hash
         && needs_rehash(h, &state.config.password_hash)
     {
-        let new_hash = hash_blocking(&state, req.password).await?;
+        let new_hash = hash_blocking(state, req.password).await?;
         state
             .store
             .set_password_hash(&user.id, &new_hash, false, now)
@@ -447,14 +475,7 @@ pub async fn login(
         csrf_token: csrf,
         user: UserView::of(&user, now),
     };
-    Ok((
-        [(
-            header::SET_COOKIE,
-            session_cookie(&session_id, state.config.cookies_secure()),
-        )],
-        Json(body),
-    )
-        .into_response())
+    Ok((session_id, body))
 }
 
 // ---------------------------------------------------------------------------
@@ -463,8 +484,8 @@ pub async fn login(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MfaRequest {
-    code: Option<String>,
-    recovery_code: Option<String>,
+    pub code: Option<String>,
+    pub recovery_code: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -480,7 +501,7 @@ fn session_hash(p: &Principal) -> Result<&str, ApiError> {
     }
 }
 
-fn mfa_done(p: &Principal) -> bool {
+pub fn mfa_done(p: &Principal) -> bool {
     matches!(
         p.via,
         Via::Session {
@@ -503,9 +524,20 @@ pub async fn verify_mfa(
     PendingLogin(p): PendingLogin,
     ApiJson(req): ApiJson<MfaRequest>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    let next = second_factor(&state, &p, req).await?;
+    Ok(Json(json!({"next": next})))
+}
+
+/// The second step of a login (shared by the API and the UI): a TOTP code
+/// or a recovery code. Returns what comes next.
+pub async fn second_factor(
+    state: &AppState,
+    p: &Principal,
+    req: MfaRequest,
+) -> Result<&'static str, ApiError> {
     let now = state.now();
-    if mfa_done(&p) {
-        return Ok(Json(json!({"next": next_after_mfa(&p)})));
+    if mfa_done(p) {
+        return Ok(next_after_mfa(p));
     }
     let user = &p.user;
     if attempts_of(user).is_locked(now) {
@@ -542,7 +574,7 @@ pub async fn verify_mfa(
                         let used = state.store.use_recovery_code(&user.id, h, now).await?;
                         if used {
                             state
-                                .audit(Some(&p), None, Event {
+                                .audit(Some(p), None, Event {
                                     action: "recovery_code_used",
                                     tenant_id: user.tenant_id.as_deref(),
                                     target: Some(format!("user:{}", user.id)),
@@ -567,23 +599,23 @@ pub async fn verify_mfa(
     };
     if !accepted {
         Metrics::inc(&state.metrics.mfa_failures);
-        register_failure(&state, user, &p.source_addr, "mfa_failed").await?;
+        register_failure(state, user, &p.source_addr, "mfa_failed").await?;
         return Err(invalid_code());
     }
     state
         .store
-        .set_session_mfa_verified(session_hash(&p)?)
+        .set_session_mfa_verified(session_hash(p)?)
         .await?;
     state.store.set_login_state(&user.id, 0, None).await?;
     state
-        .audit(Some(&p), None, Event {
+        .audit(Some(p), None, Event {
             action: "login",
             tenant_id: user.tenant_id.as_deref(),
             target: Some(format!("user:{}", user.id)),
             details: json!({"factor": if req.code.is_some() { "totp" } else { "recovery_code" }}),
         })
         .await?;
-    Ok(Json(json!({"next": next_after_mfa(&p)})))
+    Ok(next_after_mfa(p))
 }
 
 #[derive(Serialize, Deserialize)]
@@ -600,7 +632,26 @@ pub async fn enroll_mfa(
     State(state): State<AppState>,
     PendingLogin(p): PendingLogin,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    if p.user.mfa_enrolled() && !mfa_done(&p) {
+    let e = start_enrollment(&state, &p)?;
+    Ok(Json(json!({
+        "secret": e.secret,
+        "otpauth_uri": e.otpauth_uri,
+        "qr_svg": e.qr_svg,
+        "enrollment_token": e.enrollment_token,
+    })))
+}
+
+/// A started TOTP enrolment.
+pub struct EnrollmentStart {
+    pub secret: String,
+    pub otpauth_uri: String,
+    pub qr_svg: String,
+    pub enrollment_token: String,
+}
+
+/// Starts a TOTP enrolment (shared by the API and the UI).
+pub fn start_enrollment(state: &AppState, p: &Principal) -> Result<EnrollmentStart, ApiError> {
+    if p.user.mfa_enrolled() && !mfa_done(p) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "mfa_required",
@@ -621,20 +672,20 @@ pub async fn enroll_mfa(
     let plain = serde_json::to_vec(&enrollment).map_err(ApiError::internal)?;
     let token = state
         .secrets
-        .seal(&plain, &format!("totp-enroll:{}", session_hash(&p)?))?;
-    Ok(Json(json!({
-        "secret": secret.to_base32(),
-        "otpauth_uri": uri,
-        "qr_svg": svg,
-        "enrollment_token": token,
-    })))
+        .seal(&plain, &format!("totp-enroll:{}", session_hash(p)?))?;
+    Ok(EnrollmentStart {
+        secret: secret.to_base32(),
+        otpauth_uri: uri,
+        qr_svg: svg,
+        enrollment_token: token,
+    })
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfirmEnrollment {
-    enrollment_token: String,
-    code: String,
+    pub enrollment_token: String,
+    pub code: String,
 }
 
 /// Finishes enrolment with a first code; returns the recovery codes, shown
@@ -644,12 +695,25 @@ pub async fn confirm_mfa(
     PendingLogin(p): PendingLogin,
     ApiJson(req): ApiJson<ConfirmEnrollment>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    let codes = finish_enrollment(&state, &p, req).await?;
+    Ok(Json(
+        json!({"recovery_codes": codes, "next": next_after_mfa(&p)}),
+    ))
+}
+
+/// Finishes a TOTP enrolment (shared by the API and the UI); returns the
+/// recovery codes, shown once.
+pub async fn finish_enrollment(
+    state: &AppState,
+    p: &Principal,
+    req: ConfirmEnrollment,
+) -> Result<Vec<String>, ApiError> {
     let now = state.now();
     let opened = state
         .secrets
         .open(
             &req.enrollment_token,
-            &format!("totp-enroll:{}", session_hash(&p)?),
+            &format!("totp-enroll:{}", session_hash(p)?),
         )
         .map_err(|_| {
             ApiError::bad_request(
@@ -691,11 +755,11 @@ pub async fn confirm_mfa(
         .await?;
     state
         .store
-        .set_session_mfa_verified(session_hash(&p)?)
+        .set_session_mfa_verified(session_hash(p)?)
         .await?;
     state
         .audit(
-            Some(&p),
+            Some(p),
             None,
             Event {
                 action: "mfa_enrolled",
@@ -705,19 +769,30 @@ pub async fn confirm_mfa(
             },
         )
         .await?;
-    Ok(Json(
-        json!({"recovery_codes": codes, "next": next_after_mfa(&p)}),
-    ))
+    Ok(codes)
 }
 
 pub async fn logout(
     State(state): State<AppState>,
     PendingLogin(p): PendingLogin,
 ) -> Result<Response, ApiError> {
-    state.store.delete_session(session_hash(&p)?).await?;
+    end_session(&state, &p).await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(
+            header::SET_COOKIE,
+            clear_cookie(state.config.cookies_secure()),
+        )],
+    )
+        .into_response())
+}
+
+/// Ends the principal's session (shared by the API and the UI).
+pub async fn end_session(state: &AppState, p: &Principal) -> Result<(), ApiError> {
+    state.store.delete_session(session_hash(p)?).await?;
     state
         .audit(
-            Some(&p),
+            Some(p),
             None,
             Event {
                 action: "logout",
@@ -727,14 +802,7 @@ pub async fn logout(
             },
         )
         .await?;
-    Ok((
-        StatusCode::NO_CONTENT,
-        [(
-            header::SET_COOKIE,
-            clear_cookie(state.config.cookies_secure()),
-        )],
-    )
-        .into_response())
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------
@@ -757,8 +825,8 @@ pub async fn me(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
-    current_password: String,
-    new_password: String,
+    pub current_password: String,
+    pub new_password: String,
 }
 
 pub async fn change_password(
@@ -766,6 +834,16 @@ pub async fn change_password(
     SignedIn(p): SignedIn,
     ApiJson(req): ApiJson<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
+    set_own_password(&state, &p, req).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Changes the principal's own password (shared by the API and the UI).
+pub async fn set_own_password(
+    state: &AppState,
+    p: &Principal,
+    req: PasswordChange,
+) -> Result<(), ApiError> {
     if let Via::Token { .. } = p.via {
         return Err(ApiError::forbidden());
     }
@@ -792,14 +870,14 @@ pub async fn change_password(
         "new_password",
     )
     .await?;
-    let hash = hash_blocking(&state, req.new_password).await?;
+    let hash = hash_blocking(state, req.new_password).await?;
     state
         .store
         .set_password_hash(&p.user.id, &hash, true, state.now())
         .await?;
     state
         .audit(
-            Some(&p),
+            Some(p),
             None,
             Event {
                 action: "password_changed",
@@ -809,5 +887,5 @@ pub async fn change_password(
             },
         )
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
