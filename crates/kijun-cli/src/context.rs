@@ -162,3 +162,32 @@ impl Context {
         Ok(Profile::from_toml(&path.display().to_string(), &text)?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The example in docs/configuration.md is a valid configuration file.
+    #[test]
+    fn the_documented_example_configuration_loads() {
+        let doc = include_str!("../../../docs/configuration.md");
+        let start = doc.find("```toml\n").map(|i| i + "```toml\n".len());
+        let block = start.and_then(|s| doc[s..].find("```").map(|e| &doc[s..s + e]));
+        let Some(block) = block else {
+            unreachable!("docs/configuration.md has a ```toml block")
+        };
+        let config: Result<Config, _> = toml::from_str(block);
+        let config = config.map_err(|e| e.to_string());
+        assert!(config.is_ok(), "{config:?}");
+        if let Ok(c) = config {
+            assert_eq!(c.server.listen.port(), 8080);
+            assert_eq!(
+                c.server.session_idle_timeout,
+                jiff::SignedDuration::from_mins(30)
+            );
+            assert_eq!(c.server.lockout.max_failures, 5);
+            assert_eq!(c.server.login_rate_per_account.max_attempts, 10);
+            assert_eq!(c.catalog_dir, Some(PathBuf::from("catalogs")));
+        }
+    }
+}

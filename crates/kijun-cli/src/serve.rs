@@ -67,11 +67,6 @@ pub async fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<ExitCode> {
     } else {
         "http"
     };
-    if config.tls.is_some() {
-        bail!(
-            "組込み TLS はこの版ではまだ使えません。TLS 終端のリバースプロキシの背後で起動してください (built-in TLS not available yet)"
-        );
-    }
     let server = Server::prepare(config)
         .await
         .context("起動に失敗しました (startup failed)")?;

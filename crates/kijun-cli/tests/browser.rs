@@ -10,14 +10,18 @@ use std::process::Command;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
-const SCRIPTS: &[(&str, &str)] = &[("browser::login_with_mfa_and_suspend_a_user", "login_mfa_suspend.mjs")];
+const SCRIPTS: &[(&str, &str)] = &[(
+    "browser::login_with_mfa_and_suspend_a_user",
+    "login_mfa_suspend.mjs",
+)];
 
 fn browser_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser")
 }
 
 fn chromium() -> PathBuf {
-    std::env::var_os("KIJUN_CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
+    std::env::var_os("KIJUN_CHROMIUM")
+        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
 }
 
 /// What is missing to run the browser tests, if anything.

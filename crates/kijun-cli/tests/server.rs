@@ -717,3 +717,89 @@ fn the_server_keeps_serving_when_its_output_is_closed() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn serve_with_builtin_tls() {
+    let has = |tool: &str| Command::new(tool).arg("--version").output().is_ok();
+    if !has("openssl") || !has("curl") {
+        eprintln!("SKIP serve_with_builtin_tls: openssl or curl missing");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let ok = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+        ])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+
+    // A wrong key path stops the start with a message naming the file.
+    let out = Command::new(env!("CARGO_BIN_EXE_kijun"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .arg("--tls-cert")
+        .arg(&cert)
+        .args(["--tls-key", "/nonexistent/key.pem"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/key.pem"));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kijun"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .arg("--tls-cert")
+        .arg(&cert)
+        .arg("--tls-key")
+        .arg(&key)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().unwrap().unwrap();
+        if let Some(b) = line.strip_prefix("kijun: listening on ") {
+            break b.trim().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    assert!(base.starts_with("https://"), "{base}");
+    let out = Command::new("curl")
+        .args(["-sk", "--tlsv1.2", &format!("{base}/healthz")])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "ok");
+    let plain = base.replace("https://", "http://");
+    let out = Command::new("curl")
+        .args(["-s", "--max-time", "5", &format!("{plain}/healthz")])
+        .output()
+        .unwrap();
+    assert_ne!(
+        String::from_utf8_lossy(&out.stdout),
+        "ok",
+        "plain HTTP is not served on the TLS port"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -203,6 +203,11 @@ impl Server {
     /// the master key and builds the state. A TLS configuration is checked
     /// here, so a wrong certificate stops the start with a clear message.
     pub async fn prepare(config: ServerConfig) -> Result<Server, ServeError> {
+        // A wrong certificate or key stops the start with a clear message.
+        if let Some(files) = &config.tls {
+            tls::server_config(&files.cert, &files.key)
+                .map_err(|e| ServeError::Other(e.to_string()))?;
+        }
         if let Some(files) = &config.tls {
             tls::server_config(&files.cert, &files.key)
                 .map_err(|e| ServeError::Other(e.to_string()))?;
@@ -261,13 +266,22 @@ impl Server {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
         let app = router(self.state.clone());
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| ServeError::Other(e.to_string()))?;
+        match &self.state.config.tls {
+            Some(files) => {
+                let tls = tls::server_config(&files.cert, &files.key)
+                    .map_err(|e| ServeError::Other(e.to_string()))?;
+                tls::serve_tls(listener, tls, app, shutdown)
+                    .await
+                    .map_err(|e| ServeError::Other(e.to_string()))?;
+            }
+            None => axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(|e| ServeError::Other(e.to_string()))?,
+        }
         self.state.store.close().await;
         Ok(())
     }
