@@ -67,7 +67,9 @@ pub async fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<ExitCode> {
     } else {
         "http"
     };
-    let server = Server::prepare(config)
+    let catalogs = crate::context::Context::load(global)?.catalogs;
+    let catalog_count = catalogs.len();
+    let server = Server::prepare(config, catalogs)
         .await
         .context("起動に失敗しました (startup failed)")?;
     let listener = tokio::net::TcpListener::bind(listen)
@@ -82,6 +84,7 @@ pub async fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<ExitCode> {
         .unwrap_or_else(|| format!("{scheme}://{addr}"));
     kijun_web::log::info(&format!("listening on {scheme}://{addr}"));
     kijun_web::log::info(&format!("database {}", server.state.store.backend().name()));
+    kijun_web::log::info(&format!("catalogs {catalog_count}"));
     if let Some(token) = server.setup_token().await? {
         kijun_web::log::info("初期設定 (first-run setup): 最初のシステム管理者を作成してください");
         kijun_web::log::info(&format!("setup token: {token}"));

@@ -29,7 +29,13 @@ impl Drop for TestServer {
 
 impl TestServer {
     fn start() -> TestServer {
+        TestServer::start_with_config("")
+    }
+
+    /// Starts with `config` as the `kijun.toml` of its working directory.
+    fn start_with_config(config: &str) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("kijun.toml"), config).unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_kijun"))
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(dir.path().join("data"))
@@ -262,6 +268,18 @@ fn first_admin_setup_then_login_with_password_and_totp() {
 
     let (status, me) = admin.get("/api/v1/me");
     assert_eq!(status, 200, "{me}");
+
+    // The built-in catalogs are loaded.
+    let (status, cats) = admin.get("/api/v1/catalogs");
+    assert_eq!(status, 200);
+    let ids: Vec<&str> = cats.as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["seed-000", "seed-001", "seed-003", "seed-004"]);
+    assert_eq!(cats[0]["requirement_count"], 33);
+    let (status, sla) = admin.get("/api/v1/catalogs/seed-004");
+    assert_eq!(status, 200);
+    assert!(sla["requirements"].as_array().unwrap().iter().any(|r| r["id"] == "SLA"));
+    assert_eq!(admin.get("/api/v1/catalogs/seed-999").0, 404);
+    assert_eq!(s.client().get("/api/v1/catalogs").0, 401);
     assert_eq!(me["user"]["role"], "system_admin");
     assert_eq!(me["user"]["mfa_enrolled"], true);
 
@@ -802,4 +820,48 @@ fn serve_with_builtin_tls() {
     );
     let _ = child.kill();
     let _ = child.wait();
+}
+
+#[test]
+fn mfa_exemption_needs_a_closed_network_deployment_and_tenant_consent() {
+    // An internet deployment refuses the exemption.
+    let s = TestServer::start();
+    let (mut admin, _) = s.admin();
+    let (_, t) = admin.call("POST", "/api/v1/tenants", json!({"slug": "city-a", "name": "A市"}));
+    let t = t["id"].as_str().unwrap().to_owned();
+    let (_, u) = admin.call(
+        "POST",
+        &format!("/api/v1/tenants/{t}/users"),
+        json!({"username": "viewer-a", "display_name": "閲覧", "role": "viewer", "initial_password": USER_PW}),
+    );
+    let u = u["id"].as_str().unwrap().to_owned();
+    let (status, body) = admin.call("PUT", &format!("/api/v1/users/{u}/mfa-exempt"), json!({"exempt": true}));
+    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("mfa_exemption_not_allowed")));
+    let (status, body) = admin.call("PUT", &format!("/api/v1/tenants/{t}/settings"), json!({"mfa_exempt_allowed": true}));
+    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("mfa_exemption_not_allowed")));
+    drop(s);
+
+    // A closed-network deployment allows it once the tenant consents.
+    let s = TestServer::start_with_config("[server]\nclosed_network = true\n");
+    let (mut admin, _) = s.admin();
+    let (_, t) = admin.call("POST", "/api/v1/tenants", json!({"slug": "city-a", "name": "A市"}));
+    let t = t["id"].as_str().unwrap().to_owned();
+    let (_, u) = admin.call(
+        "POST",
+        &format!("/api/v1/tenants/{t}/users"),
+        json!({"username": "viewer-a", "display_name": "閲覧", "role": "viewer", "initial_password": USER_PW}),
+    );
+    let u = u["id"].as_str().unwrap().to_owned();
+    let (status, _) = admin.call("PUT", &format!("/api/v1/users/{u}/mfa-exempt"), json!({"exempt": true}));
+    assert_eq!(status, 400, "not before the tenant allows it");
+    let (status, body) = admin.call("PUT", &format!("/api/v1/tenants/{t}/settings"), json!({"mfa_exempt_allowed": true}));
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = admin.call("PUT", &format!("/api/v1/users/{u}/mfa-exempt"), json!({"exempt": true}));
+    assert_eq!((status, body["mfa_exempt"].as_bool()), (200, Some(true)), "{body}");
+    let mut c = s.client();
+    let (status, body) = c.login("viewer-a", USER_PW);
+    assert_eq!((status, body["next"].as_str()), (200, Some("password_change")), "no second factor: {body}");
+    let (status, _) = c.call("POST", "/api/v1/me/password", json!({"current_password": USER_PW, "new_password": NEW_PW}));
+    assert_eq!(status, 204);
+    assert_eq!(c.get(&format!("/api/v1/tenants/{t}")).0, 200);
 }

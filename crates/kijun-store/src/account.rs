@@ -532,6 +532,18 @@ impl Store {
         Ok(())
     }
 
+    /// Exempts a user from MFA (closed-network deployments only; the
+    /// caller checks that) or lifts the exemption.
+    pub async fn set_mfa_exempt(&self, user_id: &str, exempt: bool) -> Result<(), StoreError> {
+        on_pool!(self, pool => sqlx::query("UPDATE users SET mfa_exempt = $1 WHERE id = $2")
+            .bind(exempt)
+            .bind(user_id)
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
     /// Changes a user's role.
     pub async fn set_role(&self, user_id: &str, role: Role) -> Result<(), StoreError> {
         on_pool!(self, pool => sqlx::query("UPDATE users SET role = $1 WHERE id = $2")

@@ -77,7 +77,7 @@ async fn not_found() -> ApiError {
 
 /// The router with every route.
 pub fn router(state: AppState) -> Router {
-    use routes::{admin, audit, auth, health};
+    use routes::{admin, audit, auth, catalogs, health};
     let api = Router::new()
         .route("/setup", post(auth::setup))
         .route("/auth/login", post(auth::login))
@@ -105,9 +105,12 @@ pub fn router(state: AppState) -> Router {
         .route("/users/{id}/reactivate", post(admin::reactivate_user))
         .route("/users/{id}/unlock", post(admin::unlock_user))
         .route("/users/{id}/role", put(admin::set_role))
+        .route("/users/{id}/mfa-exempt", put(admin::set_mfa_exempt))
         .route("/tokens", get(admin::list_tokens).post(admin::create_token))
         .route("/tokens/{id}", axum::routing::delete(admin::revoke_token))
         .route("/audit", get(audit::list))
+        .route("/catalogs", get(catalogs::list))
+        .route("/catalogs/{id}", get(catalogs::show))
         .fallback(not_found);
     Router::new()
         .route("/", get(ui::root))
@@ -202,7 +205,7 @@ impl Server {
     /// Creates the data directory, opens and migrates the database, loads
     /// the master key and builds the state. A TLS configuration is checked
     /// here, so a wrong certificate stops the start with a clear message.
-    pub async fn prepare(config: ServerConfig) -> Result<Server, ServeError> {
+    pub async fn prepare(config: ServerConfig, catalogs: kijun_core::CatalogSet) -> Result<Server, ServeError> {
         // A wrong certificate or key stops the start with a clear message.
         if let Some(files) = &config.tls {
             tls::server_config(&files.cert, &files.key)
@@ -241,6 +244,7 @@ impl Server {
                 limiters: Arc::new(Mutex::new(limiters)),
                 metrics: Arc::new(Metrics::default()),
                 dummy_hash: dummy_hash.into(),
+                catalogs: Arc::new(catalogs),
             },
         })
     }

@@ -43,6 +43,8 @@ pub struct AppState {
     /// A hash of a random password, verified against when a login names
     /// an unknown account, so both cases take the same time.
     pub dummy_hash: Arc<str>,
+    /// The criteria catalogs (built-ins and the operator's custom ones).
+    pub catalogs: Arc<kijun_core::CatalogSet>,
 }
 
 impl AppState {

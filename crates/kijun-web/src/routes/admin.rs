@@ -454,6 +454,38 @@ pub async fn set_role(
     Ok(Json(UserView::of(&user, state.now())))
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MfaExemption {
+    exempt: bool,
+}
+
+/// Exempts a user from MFA — only on a deployment declared closed-network
+/// whose tenant allows it (seed 001: 閉域網で利用する場合を除く).
+pub async fn set_mfa_exempt(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<MfaExemption>,
+) -> Result<Json<UserView>, ApiError> {
+    let user = managed_user(&state, &p, &id).await?;
+    if req.exempt {
+        let allowed = state.config.closed_network
+            && state.tenant_settings(user.tenant_id.as_deref()).await?.mfa_exempt_allowed;
+        if !allowed {
+            return Err(ApiError::bad_request(
+                "mfa_exemption_not_allowed",
+                "多要素認証の免除は、閉域網での運用を宣言したサーバーで、テナントが免除を許可している場合だけ設定できます",
+            )
+            .with_field("exempt"));
+        }
+    }
+    state.store.set_mfa_exempt(&user.id, req.exempt).await?;
+    user_event(&state, &p, &user, "mfa_exemption_changed", json!({"username": user.username, "exempt": req.exempt})).await?;
+    let user = state.store.user(&id).await?.ok_or_else(ApiError::not_found)?;
+    Ok(Json(UserView::of(&user, state.now())))
+}
+
 // -- API tokens -------------------------------------------------------------------
 
 #[derive(Deserialize)]

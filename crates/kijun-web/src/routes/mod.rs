@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod catalogs;
 pub mod health;
 
 use axum::extract::FromRequestParts;
