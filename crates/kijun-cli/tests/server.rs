@@ -272,12 +272,23 @@ fn first_admin_setup_then_login_with_password_and_totp() {
     // The built-in catalogs are loaded.
     let (status, cats) = admin.get("/api/v1/catalogs");
     assert_eq!(status, 200);
-    let ids: Vec<&str> = cats.as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = cats
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, ["seed-000", "seed-001", "seed-003", "seed-004"]);
     assert_eq!(cats[0]["requirement_count"], 33);
     let (status, sla) = admin.get("/api/v1/catalogs/seed-004");
     assert_eq!(status, 200);
-    assert!(sla["requirements"].as_array().unwrap().iter().any(|r| r["id"] == "SLA"));
+    assert!(
+        sla["requirements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == "SLA")
+    );
     assert_eq!(admin.get("/api/v1/catalogs/seed-999").0, 404);
     assert_eq!(s.client().get("/api/v1/catalogs").0, 401);
     assert_eq!(me["user"]["role"], "system_admin");
@@ -827,7 +838,11 @@ fn mfa_exemption_needs_a_closed_network_deployment_and_tenant_consent() {
     // An internet deployment refuses the exemption.
     let s = TestServer::start();
     let (mut admin, _) = s.admin();
-    let (_, t) = admin.call("POST", "/api/v1/tenants", json!({"slug": "city-a", "name": "A市"}));
+    let (_, t) = admin.call(
+        "POST",
+        "/api/v1/tenants",
+        json!({"slug": "city-a", "name": "A市"}),
+    );
     let t = t["id"].as_str().unwrap().to_owned();
     let (_, u) = admin.call(
         "POST",
@@ -835,16 +850,34 @@ fn mfa_exemption_needs_a_closed_network_deployment_and_tenant_consent() {
         json!({"username": "viewer-a", "display_name": "閲覧", "role": "viewer", "initial_password": USER_PW}),
     );
     let u = u["id"].as_str().unwrap().to_owned();
-    let (status, body) = admin.call("PUT", &format!("/api/v1/users/{u}/mfa-exempt"), json!({"exempt": true}));
-    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("mfa_exemption_not_allowed")));
-    let (status, body) = admin.call("PUT", &format!("/api/v1/tenants/{t}/settings"), json!({"mfa_exempt_allowed": true}));
-    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("mfa_exemption_not_allowed")));
+    let (status, body) = admin.call(
+        "PUT",
+        &format!("/api/v1/users/{u}/mfa-exempt"),
+        json!({"exempt": true}),
+    );
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("mfa_exemption_not_allowed"))
+    );
+    let (status, body) = admin.call(
+        "PUT",
+        &format!("/api/v1/tenants/{t}/settings"),
+        json!({"mfa_exempt_allowed": true}),
+    );
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("mfa_exemption_not_allowed"))
+    );
     drop(s);
 
     // A closed-network deployment allows it once the tenant consents.
     let s = TestServer::start_with_config("[server]\nclosed_network = true\n");
     let (mut admin, _) = s.admin();
-    let (_, t) = admin.call("POST", "/api/v1/tenants", json!({"slug": "city-a", "name": "A市"}));
+    let (_, t) = admin.call(
+        "POST",
+        "/api/v1/tenants",
+        json!({"slug": "city-a", "name": "A市"}),
+    );
     let t = t["id"].as_str().unwrap().to_owned();
     let (_, u) = admin.call(
         "POST",
@@ -852,16 +885,127 @@ fn mfa_exemption_needs_a_closed_network_deployment_and_tenant_consent() {
         json!({"username": "viewer-a", "display_name": "閲覧", "role": "viewer", "initial_password": USER_PW}),
     );
     let u = u["id"].as_str().unwrap().to_owned();
-    let (status, _) = admin.call("PUT", &format!("/api/v1/users/{u}/mfa-exempt"), json!({"exempt": true}));
+    let (status, _) = admin.call(
+        "PUT",
+        &format!("/api/v1/users/{u}/mfa-exempt"),
+        json!({"exempt": true}),
+    );
     assert_eq!(status, 400, "not before the tenant allows it");
-    let (status, body) = admin.call("PUT", &format!("/api/v1/tenants/{t}/settings"), json!({"mfa_exempt_allowed": true}));
+    let (status, body) = admin.call(
+        "PUT",
+        &format!("/api/v1/tenants/{t}/settings"),
+        json!({"mfa_exempt_allowed": true}),
+    );
     assert_eq!(status, 200, "{body}");
-    let (status, body) = admin.call("PUT", &format!("/api/v1/users/{u}/mfa-exempt"), json!({"exempt": true}));
-    assert_eq!((status, body["mfa_exempt"].as_bool()), (200, Some(true)), "{body}");
+    let (status, body) = admin.call(
+        "PUT",
+        &format!("/api/v1/users/{u}/mfa-exempt"),
+        json!({"exempt": true}),
+    );
+    assert_eq!(
+        (status, body["mfa_exempt"].as_bool()),
+        (200, Some(true)),
+        "{body}"
+    );
     let mut c = s.client();
     let (status, body) = c.login("viewer-a", USER_PW);
-    assert_eq!((status, body["next"].as_str()), (200, Some("password_change")), "no second factor: {body}");
-    let (status, _) = c.call("POST", "/api/v1/me/password", json!({"current_password": USER_PW, "new_password": NEW_PW}));
+    assert_eq!(
+        (status, body["next"].as_str()),
+        (200, Some("password_change")),
+        "no second factor: {body}"
+    );
+    let (status, _) = c.call(
+        "POST",
+        "/api/v1/me/password",
+        json!({"current_password": USER_PW, "new_password": NEW_PW}),
+    );
     assert_eq!(status, 204);
     assert_eq!(c.get(&format!("/api/v1/tenants/{t}")).0, 200);
+}
+
+#[test]
+fn vendor_users_see_no_tenant_data() {
+    let s = TestServer::start();
+    let (mut admin, _) = s.admin();
+    let (_, t) = admin.call(
+        "POST",
+        "/api/v1/tenants",
+        json!({"slug": "city-a", "name": "A市"}),
+    );
+    let t = t["id"].as_str().unwrap().to_owned();
+    let (status, body) = admin.call(
+        "POST",
+        "/api/v1/organisations",
+        json!({"name": "株式会社クラウド", "kind": "vendor"}),
+    );
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (400, Some("kind"))
+    );
+    let (status, org) = admin.call(
+        "POST",
+        "/api/v1/organisations",
+        json!({"name": "株式会社クラウド", "kind": "provider"}),
+    );
+    assert_eq!(status, 201, "{org}");
+    let (_, other) = admin.call(
+        "POST",
+        "/api/v1/organisations",
+        json!({"name": "導入株式会社", "kind": "integrator"}),
+    );
+    let org_id = org["id"].as_str().unwrap().to_owned();
+    let (status, u) = admin.call(
+        "POST",
+        &format!("/api/v1/organisations/{org_id}/users"),
+        json!({"username": "vendor1", "display_name": "提供者 一郎", "initial_password": USER_PW}),
+    );
+    assert_eq!(status, 201, "{u}");
+    assert_eq!(u["role"], "vendor");
+    assert_eq!(
+        admin
+            .call(
+                "POST",
+                "/api/v1/organisations/nope/users",
+                json!({"username": "v2", "display_name": "x", "initial_password": USER_PW})
+            )
+            .0,
+        404
+    );
+
+    let (mut vendor, _) = sign_in_enrolling(s.client(), "vendor1", USER_PW);
+    let (status, _) = vendor.call(
+        "POST",
+        "/api/v1/me/password",
+        json!({"current_password": USER_PW, "new_password": NEW_PW}),
+    );
+    assert_eq!(status, 204);
+    let (status, tenants) = vendor.get("/api/v1/tenants");
+    assert_eq!((status, tenants.as_array().map(Vec::len)), (200, Some(0)));
+    assert_eq!(vendor.get(&format!("/api/v1/tenants/{t}")).0, 404);
+    assert_eq!(vendor.get(&format!("/api/v1/tenants/{t}/users")).0, 404);
+    let (_, orgs) = vendor.get("/api/v1/organisations");
+    let names: Vec<&str> = orgs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["株式会社クラウド"],
+        "only its own organisation, not {}",
+        other["name"]
+    );
+    assert_eq!(
+        vendor
+            .call(
+                "POST",
+                "/api/v1/organisations",
+                json!({"name": "x", "kind": "provider"})
+            )
+            .0,
+        403
+    );
+    assert_eq!(vendor.get("/api/v1/catalogs").0, 200);
+    assert_eq!(vendor.get("/api/v1/audit").0, 403);
 }

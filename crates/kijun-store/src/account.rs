@@ -837,6 +837,37 @@ impl Store {
         }
     }
 
+    /// Every vendor organisation, by name.
+    pub async fn organisations(&self) -> Result<Vec<Organisation>, StoreError> {
+        let rows: Vec<(String, String, String, String)> = on_pool!(self, pool => {
+            sqlx::query("SELECT id, name, kind, created_at FROM organisations ORDER BY name")
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| Ok::<_, sqlx::Error>((r.try_get("id")?, r.try_get("name")?, r.try_get("kind")?, r.try_get("created_at")?)))
+                .collect::<Result<Vec<_>, _>>()?
+        });
+        rows.into_iter()
+            .map(|(id, name, kind, at)| {
+                Ok(Organisation {
+                    id,
+                    name,
+                    kind,
+                    created_at: time::parse(&at)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The users of a vendor organisation, by username.
+    pub async fn users_in_organisation(
+        &self,
+        organisation_id: &str,
+    ) -> Result<Vec<User>, StoreError> {
+        self.select_users("AND organisation_id = $1", Some(organisation_id))
+            .await
+    }
+
     /// A tenant's settings document (JSON), if set.
     pub async fn tenant_settings(
         &self,

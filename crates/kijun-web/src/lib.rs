@@ -109,6 +109,11 @@ pub fn router(state: AppState) -> Router {
         .route("/tokens", get(admin::list_tokens).post(admin::create_token))
         .route("/tokens/{id}", axum::routing::delete(admin::revoke_token))
         .route("/audit", get(audit::list))
+        .route(
+            "/organisations",
+            get(admin::list_organisations).post(admin::create_organisation),
+        )
+        .route("/organisations/{id}/users", post(admin::create_vendor_user))
         .route("/catalogs", get(catalogs::list))
         .route("/catalogs/{id}", get(catalogs::show))
         .fallback(not_found);
@@ -205,7 +210,10 @@ impl Server {
     /// Creates the data directory, opens and migrates the database, loads
     /// the master key and builds the state. A TLS configuration is checked
     /// here, so a wrong certificate stops the start with a clear message.
-    pub async fn prepare(config: ServerConfig, catalogs: kijun_core::CatalogSet) -> Result<Server, ServeError> {
+    pub async fn prepare(
+        config: ServerConfig,
+        catalogs: kijun_core::CatalogSet,
+    ) -> Result<Server, ServeError> {
         // A wrong certificate or key stops the start with a clear message.
         if let Some(files) = &config.tls {
             tls::server_config(&files.cert, &files.key)

@@ -1192,6 +1192,20 @@ fn request_schemas(schemas: &mut Map<String, Value>) {
             ],
         ),
     );
+    schemas.insert(
+        "MfaExemptionRequest".into(),
+        object(
+            "多要素認証の免除 / MFA exemption",
+            &["exempt"],
+            true,
+            vec![(
+                "exempt",
+                boolean(
+                    "true で免除、false で免除をやめる / true exempts, false lifts the exemption",
+                ),
+            )],
+        ),
+    );
     schemas.insert("TenantSettingsUpdate".into(), tenant_settings(true));
     schemas.insert("PasswordPolicyUpdate".into(), password_policy(true));
     schemas.insert("LockoutPolicyUpdate".into(), lockout_policy(true));
@@ -1693,6 +1707,25 @@ fn ops() -> Vec<Op> {
             ok: user_ok(),
             errors: vec![
                 (400, vec!["self"]),
+                (403, vec!["forbidden"]),
+                (404, vec!["not_found"]),
+            ],
+            can_fail: true,
+        },
+        Op {
+            method: "PUT",
+            path: "/users/{id}/mfa-exempt",
+            id: "setUserMfaExempt",
+            tag: "users",
+            summary: "多要素認証の免除の設定 / Set a user's MFA exemption",
+            description: "利用者を多要素認証から免除する（exempt: true）か、免除をやめる（false）。免除は、閉域網運用（closed_network = true）のサーバーで、利用者のテナントの設定 mfa_exempt_allowed が true の場合だけ設定できる（それ以外は 400 mfa_exemption_not_allowed）。自分自身は不可。 / Exempts a user from MFA or lifts the exemption; exempting needs a closed-network server and a tenant that allows it. Not oneself.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("UserId")],
+            body: Some("MfaExemptionRequest"),
+            ok: user_ok(),
+            errors: vec![
+                (400, vec!["self", "mfa_exemption_not_allowed"]),
                 (403, vec!["forbidden"]),
                 (404, vec!["not_found"]),
             ],
@@ -2312,7 +2345,7 @@ mod tests {
         assert_eq!(from_list, from_doc);
         assert!(from_list.contains(&("GET".to_owned(), "/api/v1/openapi.json".to_owned())));
         assert!(from_list.contains(&("GET".to_owned(), "/api/v1/tenants/{id}".to_owned())));
-        assert_eq!(listed.len(), 27);
+        assert_eq!(listed.len(), 28);
     }
 }
 

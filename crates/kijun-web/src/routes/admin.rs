@@ -471,7 +471,10 @@ pub async fn set_mfa_exempt(
     let user = managed_user(&state, &p, &id).await?;
     if req.exempt {
         let allowed = state.config.closed_network
-            && state.tenant_settings(user.tenant_id.as_deref()).await?.mfa_exempt_allowed;
+            && state
+                .tenant_settings(user.tenant_id.as_deref())
+                .await?
+                .mfa_exempt_allowed;
         if !allowed {
             return Err(ApiError::bad_request(
                 "mfa_exemption_not_allowed",
@@ -481,9 +484,175 @@ pub async fn set_mfa_exempt(
         }
     }
     state.store.set_mfa_exempt(&user.id, req.exempt).await?;
-    user_event(&state, &p, &user, "mfa_exemption_changed", json!({"username": user.username, "exempt": req.exempt})).await?;
-    let user = state.store.user(&id).await?.ok_or_else(ApiError::not_found)?;
+    user_event(
+        &state,
+        &p,
+        &user,
+        "mfa_exemption_changed",
+        json!({"username": user.username, "exempt": req.exempt}),
+    )
+    .await?;
+    let user = state
+        .store
+        .user(&id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     Ok(Json(UserView::of(&user, state.now())))
+}
+
+// -- vendor organisations ------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrganisation {
+    pub name: String,
+    /// `integrator` (導入事業者) or `provider` (外部サービス提供者).
+    pub kind: String,
+}
+
+fn may_manage_vendors(p: &Principal) -> bool {
+    matches!(p.role, Role::SystemAdmin | Role::TenantAdmin)
+}
+
+/// Registers a vendor organisation (system or tenant administrators).
+pub async fn create_organisation(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiJson(req): ApiJson<NewOrganisation>,
+) -> Result<Response, ApiError> {
+    if !may_manage_vendors(&p) {
+        return Err(ApiError::forbidden());
+    }
+    if !matches!(req.kind.as_str(), "integrator" | "provider") {
+        return Err(ApiError::bad_request(
+            "invalid_field",
+            "kind は integrator（導入事業者）か provider（外部サービス提供者）です",
+        )
+        .with_field("kind"));
+    }
+    if !valid_display_name(&req.name) {
+        return Err(
+            ApiError::bad_request("invalid_field", "名称は1〜100文字で指定してください")
+                .with_field("name"),
+        );
+    }
+    let org = state
+        .store
+        .create_organisation(req.name.trim(), &req.kind, state.now())
+        .await?;
+    state
+        .audit(
+            Some(&p),
+            None,
+            Event {
+                action: "organisation_created",
+                tenant_id: None,
+                target: Some(format!("organisation:{}", org.id)),
+                details: json!({"name": org.name, "kind": org.kind}),
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(org)).into_response())
+}
+
+pub async fn list_organisations(
+    State(state): State<AppState>,
+    p: Principal,
+) -> Result<Json<Vec<kijun_store::Organisation>>, ApiError> {
+    let all = state.store.organisations().await?;
+    Ok(Json(match p.role {
+        Role::SystemAdmin | Role::TenantAdmin | Role::Reviewer => all,
+        // A vendor sees only its own organisation; a viewer none.
+        Role::Vendor => all
+            .into_iter()
+            .filter(|o| p.user.organisation_id.as_deref() == Some(o.id.as_str()))
+            .collect(),
+        Role::Viewer => Vec::new(),
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewVendorUser {
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub initial_password: String,
+}
+
+/// Creates a vendor user of organisation `id` (role `vendor`, no tenant:
+/// it sees nothing of any tenant until invited to an assessment).
+pub async fn create_vendor_user(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<NewVendorUser>,
+) -> Result<Response, ApiError> {
+    if !may_manage_vendors(&p) {
+        return Err(ApiError::forbidden());
+    }
+    let org = state
+        .store
+        .organisations()
+        .await?
+        .into_iter()
+        .find(|o| o.id == id)
+        .ok_or_else(ApiError::not_found)?;
+    if !valid_username(&req.username) {
+        return Err(ApiError::bad_request(
+            "invalid_field",
+            "ユーザー名は英数字と . _ - @ の3〜64文字で指定してください",
+        )
+        .with_field("username"));
+    }
+    if !valid_display_name(&req.display_name) {
+        return Err(
+            ApiError::bad_request("invalid_field", "表示名は1〜100文字で指定してください")
+                .with_field("display_name"),
+        );
+    }
+    check_policy(
+        &kijun_core::auth::PasswordPolicy::default(),
+        &req.initial_password,
+        &req.username,
+        Vec::new(),
+        "initial_password",
+    )
+    .await?;
+    let config = state.config.password_hash;
+    let salt = crate::crypto::random_bytes::<16>()?;
+    let password = req.initial_password.clone();
+    let hash = tokio::task::spawn_blocking(move || {
+        kijun_core::auth::hash_password(&password, &config, &salt)
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    let now = state.now();
+    let user = state
+        .store
+        .create_user(
+            &NewUser {
+                tenant_id: None,
+                organisation_id: Some(org.id.clone()),
+                username: req.username,
+                display_name: req.display_name.trim().to_owned(),
+                email: req.email,
+                role: Role::Vendor,
+                password_hash: Some(hash),
+                must_change_password: true,
+            },
+            now,
+        )
+        .await?;
+    state
+        .audit(Some(&p), None, Event {
+            action: "vendor_user_created",
+            tenant_id: None,
+            target: Some(format!("user:{}", user.id)),
+            details: json!({"username": user.username, "organisation": org.name, "kind": org.kind}),
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(UserView::of(&user, now))).into_response())
 }
 
 // -- API tokens -------------------------------------------------------------------

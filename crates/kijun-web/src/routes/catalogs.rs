@@ -29,6 +29,15 @@ pub async fn list(State(state): State<AppState>, _p: Principal) -> Json<Vec<Valu
     )
 }
 
-pub async fn show(State(state): State<AppState>, _p: Principal, Path(id): Path<String>) -> Result<Json<Catalog>, ApiError> {
-    state.catalogs.get(&id).cloned().map(Json).ok_or_else(ApiError::not_found)
+pub async fn show(
+    State(state): State<AppState>,
+    _p: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<Catalog>, ApiError> {
+    state
+        .catalogs
+        .get(&id)
+        .cloned()
+        .map(Json)
+        .ok_or_else(ApiError::not_found)
 }
