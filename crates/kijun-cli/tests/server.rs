@@ -705,8 +705,16 @@ fn bad_requests_get_the_documented_error_body() {
         (status, value["error"]["code"].as_str()),
         (415, Some("unsupported_media_type"))
     );
-    let (status, _) = admin.send("GET", "/api/v1/audit?from=yesterday", None, "", true);
-    assert_eq!(status, 400);
+    for query in ["from=yesterday", "limit=many", "colour=red"] {
+        let (status, value) = admin.send("GET", &format!("/api/v1/audit?{query}"), None, "", true);
+        assert_eq!(
+            (status, value["error"]["code"].as_str()),
+            (400, Some("invalid_field")),
+            "{query}: {value}"
+        );
+    }
+    let (status, _) = admin.send("GET", "/api/v1/openapi.json", None, "", true);
+    assert_eq!(status, 200);
 }
 
 #[test]

@@ -13,6 +13,9 @@ use sqlx::Row;
 use crate::db::{Store, StoreError, on_pool};
 use crate::time;
 
+/// The action of the entry a retention prune writes.
+pub const PRUNE_ACTION: &str = "audit_pruned";
+
 /// The chain of entries that belong to no tenant.
 pub const SYSTEM_CHAIN: &str = "system";
 /// `prev_hash` of the first entry of a chain.
@@ -114,6 +117,9 @@ pub enum AuditProblem {
     /// The chain has entries but no head record, or a head that does not
     /// match its last entry.
     HeadMismatch { seq: i64 },
+    /// The retention checkpoint (entries up to `seq` pruned) is not the one
+    /// the chain's last `audit_pruned` entry records.
+    CheckpointNotAttested { seq: i64 },
 }
 
 impl AuditProblem {
@@ -124,7 +130,8 @@ impl AuditProblem {
             | AuditProblem::Deleted { seq, .. }
             | AuditProblem::Reordered { seq, .. }
             | AuditProblem::Inserted { seq }
-            | AuditProblem::HeadMismatch { seq } => *seq,
+            | AuditProblem::HeadMismatch { seq }
+            | AuditProblem::CheckpointNotAttested { seq } => *seq,
             AuditProblem::TruncatedTail { last_seq, .. } => *last_seq + 1,
         }
     }
@@ -154,6 +161,9 @@ impl AuditProblem {
             AuditProblem::HeadMismatch { seq } => {
                 format!("チェーンの先頭記録がエントリ #{seq} と一致しません")
             }
+            AuditProblem::CheckpointNotAttested { seq } => format!(
+                "保存期間による削除の記録（#{seq} まで削除）が監査ログ上の削除記録と一致しません"
+            ),
         }
     }
 }
@@ -180,13 +190,24 @@ impl Verification {
 }
 
 /// Verifies one chain's rows (sorted by seq) against its head.
-fn verify_chain(rows: &[Row_], head: Option<(i64, String)>) -> Option<AuditProblem> {
+fn verify_chain(
+    rows: &[Row_],
+    head: Option<(i64, String)>,
+    checkpoint: Option<(i64, String)>,
+) -> Option<AuditProblem> {
+    // Entries up to the checkpoint were pruned by retention; the chain
+    // continues from the checkpoint's hash, and the last `audit_pruned`
+    // entry must vouch for exactly that checkpoint.
+    let (first_seq, first_prev) = match &checkpoint {
+        Some((seq, hash)) => (seq + 1, hash.clone()),
+        None => (1, GENESIS.to_owned()),
+    };
     // The original order is the order of the links: walk them from the
     // genesis to learn each intact entry's original position.
     let by_prev: BTreeMap<&str, &Row_> = rows.iter().map(|r| (r.prev_hash.as_str(), r)).collect();
     let mut original_pos: BTreeMap<&str, i64> = BTreeMap::new();
-    let mut link = GENESIS;
-    let mut pos = 1;
+    let mut link = first_prev.as_str();
+    let mut pos = first_seq;
     while let Some(r) = by_prev.get(link) {
         if original_pos.insert(r.hash.as_str(), pos).is_some() {
             break;
@@ -194,8 +215,8 @@ fn verify_chain(rows: &[Row_], head: Option<(i64, String)>) -> Option<AuditProbl
         link = r.hash.as_str();
         pos += 1;
     }
-    let mut expected = 1;
-    let mut prev_hash = GENESIS.to_owned();
+    let mut expected = first_seq;
+    let mut prev_hash = first_prev.clone();
     for r in rows {
         if entry_hash(r, r.seq) != r.hash {
             // Moved rather than edited? The entry it links to tells where it
@@ -225,6 +246,20 @@ fn verify_chain(rows: &[Row_], head: Option<(i64, String)>) -> Option<AuditProbl
         expected += 1;
     }
     let last_seq = expected - 1;
+    if let Some((cp_seq, cp_hash)) = &checkpoint {
+        let attested = rows
+            .iter()
+            .rev()
+            .find(|r| r.action == PRUNE_ACTION)
+            .and_then(|r| serde_json::from_str::<serde_json::Value>(&r.details).ok())
+            .is_some_and(|d| {
+                d["through_seq"].as_i64() == Some(*cp_seq)
+                    && d["through_hash"].as_str() == Some(cp_hash.as_str())
+            });
+        if !attested {
+            return Some(AuditProblem::CheckpointNotAttested { seq: *cp_seq });
+        }
+    }
     match head {
         Some((head_seq, _)) if head_seq > last_seq => {
             Some(AuditProblem::TruncatedTail { last_seq, head_seq })
@@ -233,6 +268,75 @@ fn verify_chain(rows: &[Row_], head: Option<(i64, String)>) -> Option<AuditProbl
         None if rows.is_empty() => None,
         _ => Some(AuditProblem::HeadMismatch { seq: last_seq }),
     }
+}
+
+/// Appends `$entry` (a [`NewAuditEntry`]) at `$at` (stored text) to
+/// `$chain` inside the open transaction `$tx`, which must be the only writer
+/// of the chain: the head row is locked first. Evaluates to the new row.
+macro_rules! append_in_tx {
+    ($tx:expr, $chain:expr, $at:expr, $entry:expr) => {{
+        let chain: &str = $chain;
+        let entry: &NewAuditEntry = $entry;
+        let at: String = $at;
+        let details = entry.details.to_string();
+            // Take the write lock before reading the head: a no-op upsert of
+            // the head row (SQLite: the database write lock; PostgreSQL: the
+            // row lock, held to commit).
+            sqlx::query(
+                "INSERT INTO audit_heads (chain, seq, hash) VALUES ($1, 0, $2) \
+                 ON CONFLICT (chain) DO UPDATE SET seq = audit_heads.seq",
+            )
+            .bind(chain)
+            .bind(GENESIS)
+            .execute(&mut *$tx)
+            .await?;
+            let head = sqlx::query("SELECT seq, hash FROM audit_heads WHERE chain = $1")
+                .bind(chain)
+                .fetch_one(&mut *$tx)
+                .await?;
+            let head_seq: i64 = head.try_get("seq")?;
+            let head_hash: String = head.try_get("hash")?;
+            let mut row = Row_ {
+                chain: chain.to_owned(),
+                seq: head_seq + 1,
+                at: at.clone(),
+                tenant_id: entry.tenant_id.clone(),
+                actor_id: entry.actor_id.clone(),
+                actor_name: entry.actor_name.clone(),
+                action: entry.action.clone(),
+                target: entry.target.clone(),
+                source_addr: entry.source_addr.clone(),
+                details: details.clone(),
+                prev_hash: head_hash,
+                hash: String::new(),
+            };
+            row.hash = entry_hash(&row, row.seq);
+            sqlx::query(
+                "INSERT INTO audit_log (chain, seq, at, tenant_id, actor_id, actor_name, action, target, \
+                 source_addr, details, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            )
+            .bind(&row.chain)
+            .bind(row.seq)
+            .bind(&row.at)
+            .bind(&row.tenant_id)
+            .bind(&row.actor_id)
+            .bind(&row.actor_name)
+            .bind(&row.action)
+            .bind(&row.target)
+            .bind(&row.source_addr)
+            .bind(&row.details)
+            .bind(&row.prev_hash)
+            .bind(&row.hash)
+            .execute(&mut *$tx)
+            .await?;
+            sqlx::query("UPDATE audit_heads SET seq = $1, hash = $2 WHERE chain = $3")
+                .bind(row.seq)
+                .bind(&row.hash)
+                .bind(chain)
+                .execute(&mut *$tx)
+                .await?;
+        row
+    }};
 }
 
 const SELECT_COLUMNS: &str = "SELECT chain, seq, at, tenant_id, actor_id, actor_name, action, target, source_addr, details, prev_hash, hash FROM audit_log";
@@ -292,12 +396,42 @@ impl Store {
             .clone()
             .unwrap_or_else(|| SYSTEM_CHAIN.to_owned());
         let at = time::format(at);
-        let details = entry.details.to_string();
         let row = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            // Take the write lock before reading the head: a no-op upsert of
-            // the head row (SQLite: the database write lock; PostgreSQL: the
-            // row lock, held to commit).
+            let row = append_in_tx!(tx, &chain, at.clone(), entry);
+            tx.commit().await?;
+            row
+        });
+        to_entry(row)
+    }
+
+    /// Deletes the entries of a chain (a tenant's, or the system chain)
+    /// older than `before` — the retention period has passed — in one
+    /// transaction: it records the last deleted entry as the chain's
+    /// checkpoint and appends an `audit_pruned` entry (by `actor`) that
+    /// vouches for it. Returns how many entries were deleted.
+    pub async fn prune_audit(
+        &self,
+        tenant_id: Option<&str>,
+        before: Timestamp,
+        now: Timestamp,
+        actor: &NewAuditEntry,
+    ) -> Result<i64, StoreError> {
+        let chain = tenant_id.map_or_else(|| SYSTEM_CHAIN.to_owned(), str::to_owned);
+        let (open_gate, close_gate) = match self.backend() {
+            crate::db::Backend::Sqlite => (
+                "UPDATE audit_gate SET open = 1 WHERE id = 1",
+                "UPDATE audit_gate SET open = 0 WHERE id = 1",
+            ),
+            crate::db::Backend::Postgres => (
+                "SELECT set_config('kijun.audit_prune', 'on', true)",
+                "SELECT set_config('kijun.audit_prune', 'off', true)",
+            ),
+        };
+        let before_text = time::format(before);
+        let now_text = time::format(now);
+        let deleted = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO audit_heads (chain, seq, hash) VALUES ($1, 0, $2) \
                  ON CONFLICT (chain) DO UPDATE SET seq = audit_heads.seq",
@@ -306,55 +440,58 @@ impl Store {
             .bind(GENESIS)
             .execute(&mut *tx)
             .await?;
-            let head = sqlx::query("SELECT seq, hash FROM audit_heads WHERE chain = $1")
-                .bind(&chain)
-                .fetch_one(&mut *tx)
-                .await?;
-            let head_seq: i64 = head.try_get("seq")?;
-            let head_hash: String = head.try_get("hash")?;
-            let mut row = Row_ {
-                chain: chain.clone(),
-                seq: head_seq + 1,
-                at: at.clone(),
-                tenant_id: entry.tenant_id.clone(),
-                actor_id: entry.actor_id.clone(),
-                actor_name: entry.actor_name.clone(),
-                action: entry.action.clone(),
-                target: entry.target.clone(),
-                source_addr: entry.source_addr.clone(),
-                details: details.clone(),
-                prev_hash: head_hash,
-                hash: String::new(),
-            };
-            row.hash = entry_hash(&row, row.seq);
-            sqlx::query(
-                "INSERT INTO audit_log (chain, seq, at, tenant_id, actor_id, actor_name, action, target, \
-                 source_addr, details, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            let last = sqlx::query(
+                "SELECT seq, hash FROM audit_log WHERE chain = $1 AND at < $2 ORDER BY seq DESC LIMIT 1",
             )
-            .bind(&row.chain)
-            .bind(row.seq)
-            .bind(&row.at)
-            .bind(&row.tenant_id)
-            .bind(&row.actor_id)
-            .bind(&row.actor_name)
-            .bind(&row.action)
-            .bind(&row.target)
-            .bind(&row.source_addr)
-            .bind(&row.details)
-            .bind(&row.prev_hash)
-            .bind(&row.hash)
-            .execute(&mut *tx)
+            .bind(&chain)
+            .bind(&before_text)
+            .fetch_optional(&mut *tx)
             .await?;
-            sqlx::query("UPDATE audit_heads SET seq = $1, hash = $2 WHERE chain = $3")
-                .bind(row.seq)
-                .bind(&row.hash)
-                .bind(&chain)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            row
+            match last {
+                None => {
+                    tx.commit().await?;
+                    0
+                }
+                Some(last) => {
+                    let through_seq: i64 = last.try_get("seq")?;
+                    let through_hash: String = last.try_get("hash")?;
+                    sqlx::query(open_gate).execute(&mut *tx).await?;
+                    let deleted = sqlx::query("DELETE FROM audit_log WHERE chain = $1 AND seq <= $2")
+                        .bind(&chain)
+                        .bind(through_seq)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    sqlx::query(close_gate).execute(&mut *tx).await?;
+                    sqlx::query(
+                        "INSERT INTO audit_checkpoints (chain, seq, hash, pruned_at) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, pruned_at = excluded.pruned_at",
+                    )
+                    .bind(&chain)
+                    .bind(through_seq)
+                    .bind(&through_hash)
+                    .bind(&now_text)
+                    .execute(&mut *tx)
+                    .await?;
+                    let deleted = i64::try_from(deleted).unwrap_or(i64::MAX);
+                    let record = NewAuditEntry {
+                        tenant_id: tenant_id.map(str::to_owned),
+                        action: PRUNE_ACTION.to_owned(),
+                        details: serde_json::json!({
+                            "through_seq": through_seq,
+                            "through_hash": through_hash,
+                            "deleted": deleted,
+                            "before": before_text,
+                        }),
+                        ..actor.clone()
+                    };
+                    let _row = append_in_tx!(tx, &chain, now_text.clone(), &record);
+                    tx.commit().await?;
+                    deleted
+                }
+            }
         });
-        to_entry(row)
+        Ok(deleted)
     }
 
     /// Entries of one chain (a tenant's, or the system chain), oldest first,
@@ -388,18 +525,24 @@ impl Store {
     /// Verifies every chain: each entry's hash, the sequence, the links and
     /// the head; reports the first problem of each chain.
     pub async fn verify_audit(&self) -> Result<Verification, StoreError> {
-        let (rows, heads) = on_pool!(self, pool => {
+        let (rows, heads, checkpoints) = on_pool!(self, pool => {
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT_COLUMNS} ORDER BY chain, seq")))
                 .fetch_all(pool)
                 .await?;
             let rows = read_rows!(rows)?;
+            let checkpoints = sqlx::query("SELECT chain, seq, hash FROM audit_checkpoints")
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| Ok::<_, sqlx::Error>((r.try_get::<String, _>("chain")?, (r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("hash")?))))
+                .collect::<Result<BTreeMap<String, (i64, String)>, _>>()?;
             let heads = sqlx::query("SELECT chain, seq, hash FROM audit_heads")
                 .fetch_all(pool)
                 .await?
                 .iter()
                 .map(|r| Ok::<_, sqlx::Error>((r.try_get::<String, _>("chain")?, (r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("hash")?))))
                 .collect::<Result<BTreeMap<String, (i64, String)>, _>>()?;
-            (rows, heads)
+            (rows, heads, checkpoints)
         });
         let mut by_chain: BTreeMap<String, Vec<Row_>> = BTreeMap::new();
         for r in rows {
@@ -413,7 +556,7 @@ impl Store {
             .map(|(chain, rows)| {
                 let head = heads.get(&chain).cloned();
                 ChainReport {
-                    problem: verify_chain(&rows, head),
+                    problem: verify_chain(&rows, head, checkpoints.get(&chain).cloned()),
                     entries: rows.len(),
                     chain,
                 }
@@ -457,8 +600,8 @@ mod tests {
     #[test]
     fn an_untouched_chain_verifies() {
         let rows = chain(5);
-        assert_eq!(verify_chain(&rows, head(&rows)), None);
-        assert_eq!(verify_chain(&[], None), None);
+        assert_eq!(verify_chain(&rows, head(&rows), None), None);
+        assert_eq!(verify_chain(&[], None, None), None);
     }
 
     #[test]
@@ -469,14 +612,14 @@ mod tests {
         let mut modified = rows.clone();
         modified[2].action = "logout".into();
         assert_eq!(
-            verify_chain(&modified, h.clone()),
+            verify_chain(&modified, h.clone(), None),
             Some(AuditProblem::Modified { seq: 3 })
         );
 
         let mut deleted = rows.clone();
         deleted.remove(3);
         assert_eq!(
-            verify_chain(&deleted, h.clone()),
+            verify_chain(&deleted, h.clone(), None),
             Some(AuditProblem::Deleted {
                 expected: 4,
                 seq: 5
@@ -488,7 +631,7 @@ mod tests {
         swapped[2].seq = 2;
         swapped.sort_by_key(|r| r.seq);
         assert_eq!(
-            verify_chain(&swapped, h.clone()),
+            verify_chain(&swapped, h.clone(), None),
             Some(AuditProblem::Reordered {
                 seq: 2,
                 original_seq: 3
@@ -497,7 +640,7 @@ mod tests {
 
         let truncated = rows[..4].to_vec();
         assert_eq!(
-            verify_chain(&truncated, h.clone()),
+            verify_chain(&truncated, h.clone(), None),
             Some(AuditProblem::TruncatedTail {
                 last_seq: 4,
                 head_seq: 6
@@ -509,7 +652,7 @@ mod tests {
         inserted[4].prev_hash = GENESIS.replace('0', "1");
         inserted[4].hash = entry_hash(&inserted[4], 5);
         assert_eq!(
-            verify_chain(&inserted, h),
+            verify_chain(&inserted, h, None),
             Some(AuditProblem::Inserted { seq: 5 })
         );
     }

@@ -90,11 +90,21 @@ const MIGRATIONS: &[EmbeddedMigration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_accounts.sql"),
         postgres: include_str!("../migrations/postgres/0002_accounts.sql"),
     },
+    EmbeddedMigration {
+        version: 3,
+        description: "audit retention",
+        sqlite: include_str!("../migrations/sqlite/0003_audit_retention.sql"),
+        postgres: include_str!("../migrations/postgres/0003_audit_retention.sql"),
+    },
 ];
 
 /// Every migration file name under `migrations/<backend>/` that the binary
 /// embeds, for the test that the two sets match the directories.
-pub const MIGRATION_FILES: &[&str] = &["0001_tenants_and_audit.sql", "0002_accounts.sql"];
+pub const MIGRATION_FILES: &[&str] = &[
+    "0001_tenants_and_audit.sql",
+    "0002_accounts.sql",
+    "0003_audit_retention.sql",
+];
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

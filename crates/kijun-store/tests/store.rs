@@ -608,6 +608,90 @@ async fn tenant_settings_are_upserted(db: Db) -> TestResult {
     )
 }
 
+async fn retention_pruning_keeps_the_chain_verifiable(db: Db) -> TestResult {
+    let t = db
+        .store
+        .create_tenant("a", "A市", t0())
+        .await
+        .map_err(fail)?;
+    seed_chain(&db.store, Some(&t.id), 6).await?;
+    let actor = NewAuditEntry {
+        actor_name: Some("kijun".into()),
+        ..Default::default()
+    };
+    let now = t0() + 1.hours();
+    let deleted = db
+        .store
+        .prune_audit(Some(&t.id), t0() + 3.minutes(), now, &actor)
+        .await
+        .map_err(fail)?;
+    check(deleted == 3, format!("deleted {deleted}"))?;
+    let entries = db
+        .store
+        .audit_entries(&AuditFilter {
+            tenant_id: Some(t.id.clone()),
+            ..Default::default()
+        })
+        .await
+        .map_err(fail)?;
+    let seqs: Vec<i64> = entries.iter().map(|e| e.seq).collect();
+    check(seqs == [4, 5, 6, 7], format!("{seqs:?}"))?;
+    check(entries[3].action == "audit_pruned", "the prune is recorded")?;
+    check(
+        entries[3].details.contains("\"through_seq\":3"),
+        entries[3].details.clone(),
+    )?;
+    check(
+        db.store.verify_audit().await.map_err(fail)?.is_intact(),
+        "intact after pruning",
+    )?;
+    // Pruning again, past the first prune's own record.
+    let deleted = db
+        .store
+        .prune_audit(Some(&t.id), now + 1.minutes(), now + 2.minutes(), &actor)
+        .await
+        .map_err(fail)?;
+    check(deleted == 4, format!("second prune deleted {deleted}"))?;
+    check(
+        db.store.verify_audit().await.map_err(fail)?.is_intact(),
+        "intact after the second prune",
+    )?;
+    // Nothing old enough: nothing happens.
+    let deleted = db
+        .store
+        .prune_audit(Some(&t.id), t0(), now, &actor)
+        .await
+        .map_err(fail)?;
+    check(deleted == 0, "no-op")?;
+    // Deletion outside a prune is still refused.
+    check(
+        db.raw("DELETE FROM audit_log").await.is_err(),
+        "append-only outside prunes",
+    )
+}
+
+async fn a_forged_checkpoint_is_detected(db: Db) -> TestResult {
+    seed_chain(&db.store, None, 6).await?;
+    let actor = NewAuditEntry::default();
+    db.store
+        .prune_audit(None, t0() + 2.minutes(), t0() + 1.hours(), &actor)
+        .await
+        .map_err(fail)?;
+    // An attacker deletes entries 3 and 4 and moves the checkpoint over them.
+    db.drop_append_only_triggers().await.map_err(fail)?;
+    db.raw(
+        "DELETE FROM audit_log WHERE chain = 'system' AND seq IN (3, 4); \
+         UPDATE audit_checkpoints SET seq = 4, hash = (SELECT prev_hash FROM audit_log WHERE chain = 'system' AND seq = 5) WHERE chain = 'system';",
+    )
+    .await
+    .map_err(fail)?;
+    let p = first_problem(&db.store, SYSTEM_CHAIN).await?;
+    check(
+        p == Some(AuditProblem::CheckpointNotAttested { seq: 4 }),
+        format!("{p:?}"),
+    )
+}
+
 const TESTS: &[(&str, TestFn)] = &[
     ("migrations_are_applied_once", |db| {
         Box::pin(migrations_are_applied_once(db))
@@ -654,6 +738,12 @@ const TESTS: &[(&str, TestFn)] = &[
     ),
     ("tenant_settings_are_upserted", |db| {
         Box::pin(tenant_settings_are_upserted(db))
+    }),
+    ("retention_pruning_keeps_the_chain_verifiable", |db| {
+        Box::pin(retention_pruning_keeps_the_chain_verifiable(db))
+    }),
+    ("a_forged_checkpoint_is_detected", |db| {
+        Box::pin(a_forged_checkpoint_is_detected(db))
     }),
 ];
 

@@ -216,6 +216,43 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A query string: unknown parameters and ill-typed values are refused with
+/// the API error body (`invalid_field`), like a JSON body's.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        serde_urlencoded_compat(query).map(ApiQuery).map_err(|msg| {
+            let field =
+                backticked(&msg, "unknown field").or_else(|| backticked(&msg, "missing field"));
+            let err = ApiError::bad_request(
+                "invalid_field",
+                format!("クエリ文字列が正しくありません: {msg}"),
+            );
+            match field {
+                Some(f) => err.with_field(f),
+                None => err,
+            }
+        })
+    }
+}
+
+/// Parses a query string through axum's own `Query` machinery.
+fn serde_urlencoded_compat<T: DeserializeOwned>(query: &str) -> Result<T, String> {
+    let uri: axum::http::Uri = format!("/?{query}")
+        .parse()
+        .map_err(|e: axum::http::uri::InvalidUri| e.to_string())?;
+    axum::extract::Query::<T>::try_from_uri(&uri)
+        .map(|q| q.0)
+        .map_err(|e| e.body_text())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@
 //! - [`crypto`]: AES-256-GCM sealing, random tokens, SHA-256 digests.
 //! - [`audit_log`]: writing audit entries from requests.
 //! - [`metrics`]: Prometheus counters.
+//! - [`openapi`]: the OpenAPI 3.1 document of the JSON API.
 //! - [`log`]: operational log lines that never panic.
 //! - [`ui`]: the server-rendered Japanese UI.
 //! - [`tls`]: optional built-in TLS restricted to CRYPTREC-listed algorithms.
@@ -23,6 +24,7 @@ pub mod crypto;
 pub mod error;
 pub mod log;
 pub mod metrics;
+pub mod openapi;
 pub mod principal;
 pub mod routes;
 pub mod state;
@@ -116,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .route("/organisations/{id}/users", post(admin::create_vendor_user))
         .route("/catalogs", get(catalogs::list))
         .route("/catalogs/{id}", get(catalogs::show))
+        .route("/openapi.json", get(openapi::handler))
         .fallback(not_found);
     Router::new()
         .route("/", get(ui::root))

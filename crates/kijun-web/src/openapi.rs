@@ -72,8 +72,8 @@ pub const ERROR_CODES: &[(&str, &[u16], &str, &str)] = &[
     (
         "mfa_exemption_not_allowed",
         &[400],
-        "閉域網運用（closed_network = true）ではないサーバーで多要素認証の免除を許可しようとした",
-        "MFA exemption can only be allowed on a server declared closed-network",
+        "多要素認証の免除は、閉域網運用（closed_network = true）のサーバーで、テナントが許可している場合だけ設定できる",
+        "MFA exemption needs a server declared closed-network (and, for a user, a tenant that allows it)",
     ),
     (
         "self",
@@ -547,6 +547,26 @@ fn model_schemas(schemas: &mut Map<String, Value>) {
                     string("URL などで使う短い名前（例: funabashi） / Short stable name"),
                 ),
                 ("name", string("名称 / Name")),
+                ("created_at", timestamp("作成日時 (UTC) / Created at")),
+            ],
+        ),
+    );
+    schemas.insert(
+        "Organisation".into(),
+        object(
+            "事業者の組織 / A vendor organisation",
+            &["id", "name", "kind", "created_at"],
+            false,
+            vec![
+                ("id", string("組織 ID / Organisation id")),
+                ("name", string("名称 / Name")),
+                (
+                    "kind",
+                    string_enum(
+                        "種別: integrator = 導入事業者, provider = 外部サービス提供者 / Kind",
+                        &["integrator", "provider"],
+                    ),
+                ),
                 ("created_at", timestamp("作成日時 (UTC) / Created at")),
             ],
         ),
@@ -1206,6 +1226,41 @@ fn request_schemas(schemas: &mut Map<String, Value>) {
             )],
         ),
     );
+    schemas.insert(
+        "NewOrganisationRequest".into(),
+        object(
+            "事業者の組織の登録 / A new vendor organisation",
+            &["name", "kind"],
+            true,
+            vec![
+                ("name", display_name("名称（一意） / Name, unique")),
+                (
+                    "kind",
+                    string_enum(
+                        "種別: integrator = 導入事業者, provider = 外部サービス提供者 / Kind",
+                        &["integrator", "provider"],
+                    ),
+                ),
+            ],
+        ),
+    );
+    schemas.insert(
+        "NewVendorUserRequest".into(),
+        object(
+            "事業者の利用者の作成。役割は vendor、初回ログインでパスワード変更が必要 / A new vendor user (role vendor), who must change the password at first login",
+            &["username", "display_name", "initial_password"],
+            true,
+            vec![
+                ("username", with(username(), "description", json!("ユーザー名（サーバー全体で一意）: 英数字と . _ - @ の3〜64文字 / Username, unique server-wide"))),
+                ("display_name", display_name("表示名 / Display name")),
+                ("email", nullable_string("メールアドレス / E-mail address")),
+                (
+                    "initial_password",
+                    password("初期パスワード（既定のパスワード規則に従う） / Initial password, per the default policy"),
+                ),
+            ],
+        ),
+    );
     schemas.insert("TenantSettingsUpdate".into(), tenant_settings(true));
     schemas.insert("PasswordPolicyUpdate".into(), password_policy(true));
     schemas.insert("LockoutPolicyUpdate".into(), lockout_policy(true));
@@ -1218,6 +1273,7 @@ fn parameters() -> Value {
         "UserId": path("利用者 ID / User id"),
         "TokenId": path("API トークン ID / API token id"),
         "CatalogId": path("カタログ ID（例: seed-000） / Catalog id"),
+        "OrganisationId": path("組織 ID / Organisation id"),
         "AuditTenantId": {
             "name": "tenant_id", "in": "query", "required": false, "schema": {"type": "string"},
             "description": "テナント ID。システム管理者は任意のテナントを指定でき、省略するとテナントに属さない記録（system チェーン）を読む。テナント管理者は自テナントのみ（省略時も自テナント、他テナントは 404） / Tenant; system administrators read any chain (omitted: the system chain), tenant administrators only their own (another tenant is 404)",
@@ -1733,6 +1789,68 @@ fn ops() -> Vec<Op> {
         },
         Op {
             method: "GET",
+            path: "/organisations",
+            id: "listOrganisations",
+            tag: "organisations",
+            summary: "事業者の組織の一覧 / List vendor organisations",
+            description: "システム管理者・テナント管理者・審査担当者はすべて、事業者は自分の組織だけ、閲覧者は空の一覧。 / All for administrators and reviewers, their own for vendors, none for viewers.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![],
+            body: None,
+            ok: (
+                200,
+                json_response("組織 / Organisations", array_of("Organisation")),
+            ),
+            errors: vec![],
+            can_fail: true,
+        },
+        Op {
+            method: "POST",
+            path: "/organisations",
+            id: "createOrganisation",
+            tag: "organisations",
+            summary: "事業者の組織の登録 / Register a vendor organisation",
+            description: "システム管理者とテナント管理者のみ。名称が使用済みなら 409。 / System and tenant administrators only; a taken name is 409.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![],
+            body: Some("NewOrganisationRequest"),
+            ok: (
+                201,
+                json_response(
+                    "登録した組織 / The new organisation",
+                    schema_ref("Organisation"),
+                ),
+            ),
+            errors: vec![(403, vec!["forbidden"]), (409, vec!["conflict"])],
+            can_fail: true,
+        },
+        Op {
+            method: "POST",
+            path: "/organisations/{id}/users",
+            id: "createVendorUser",
+            tag: "organisations",
+            summary: "事業者の利用者の作成 / Create a vendor user",
+            description: "組織に属する事業者 (vendor) の利用者を作る。テナントには属さず、評価に招かれるまでどのテナントの情報も見えない。初期パスワードは既定のパスワード規則に従い、初回ログインで変更を求められる。ユーザー名が使用済みなら 409。システム管理者とテナント管理者のみ。 / Creates a vendor user of the organisation, with no tenant; the initial password follows the default policy and must be changed at first login.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("OrganisationId")],
+            body: Some("NewVendorUserRequest"),
+            ok: (
+                201,
+                json_response("作成した利用者 / The new user", schema_ref("User")),
+            ),
+            errors: vec![
+                (400, vec!["password_policy"]),
+                (403, vec!["forbidden"]),
+                (404, vec!["not_found"]),
+                (409, vec!["conflict"]),
+            ],
+            can_fail: true,
+        },
+        Op {
+            method: "GET",
             path: "/tokens",
             id: "listTokens",
             tag: "tokens",
@@ -1962,7 +2080,7 @@ fn status_text(status: u16) -> &'static str {
     }
 }
 
-fn error_response(op: &Op, status: u16, codes: &[&str]) -> Value {
+fn error_response(status: u16, codes: &[&str]) -> Value {
     let listed: Vec<String> = codes.iter().map(|c| format!("`{c}`")).collect();
     let mut response = json!({
         "description": format!("{} — {}", status_text(status), listed.join(", ")),
@@ -1975,19 +2093,6 @@ fn error_response(op: &Op, status: u16, codes: &[&str]) -> Value {
             "headers",
             json!({"Retry-After": {"$ref": "#/components/headers/RetryAfter"}}),
         );
-    }
-    if status == 400 && op.id == "exportAudit" {
-        // axum's `Query` extractor answers an unparsable query string
-        // (unknown parameter, non-integer limit) with its own plain text.
-        if let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) {
-            content.insert(
-                "text/plain".into(),
-                json!({"schema": {
-                    "type": "string",
-                    "description": "クエリ文字列を解析できない場合（未知のパラメータ、整数でない limit）は axum 既定の平文 / Unparsable query string (unknown parameter, non-integer limit): axum's plain-text rejection",
-                }}),
-            );
-        }
     }
     response
 }
@@ -2009,7 +2114,7 @@ fn operation(op: &Op) -> Value {
     let mut responses = Map::new();
     responses.insert(op.ok.0.to_string(), op.ok.1.clone());
     for (status, codes) in error_codes(op) {
-        responses.insert(status.to_string(), error_response(op, status, &codes));
+        responses.insert(status.to_string(), error_response(status, &codes));
     }
     let mut o = Map::new();
     o.insert("operationId".into(), json!(op.id));
@@ -2040,6 +2145,7 @@ fn tags() -> Value {
         {"name": "me", "description": "自分のアカウント / The caller's own account"},
         {"name": "tenants", "description": "テナントとセキュリティ設定 / Tenants and their security settings"},
         {"name": "users", "description": "利用者の管理 / User administration"},
+        {"name": "organisations", "description": "事業者の組織と利用者 / Vendor organisations and their users"},
         {"name": "tokens", "description": "API トークン / API tokens"},
         {"name": "catalogs", "description": "基準カタログ / Criteria catalogs"},
         {"name": "audit", "description": "監査ログ / Audit log"},
@@ -2345,7 +2451,7 @@ mod tests {
         assert_eq!(from_list, from_doc);
         assert!(from_list.contains(&("GET".to_owned(), "/api/v1/openapi.json".to_owned())));
         assert!(from_list.contains(&("GET".to_owned(), "/api/v1/tenants/{id}".to_owned())));
-        assert_eq!(listed.len(), 28);
+        assert_eq!(listed.len(), 31);
     }
 }
 

@@ -3,7 +3,7 @@
 //! administrators read their own tenant's. Every export is itself logged.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::audit_log::Event;
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiQuery};
 use crate::principal::Principal;
 use crate::state::AppState;
 
@@ -78,7 +78,7 @@ pub fn to_csv(entries: &[AuditEntry]) -> String {
 pub async fn list(
     State(state): State<AppState>,
     p: Principal,
-    Query(q): Query<AuditQuery>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Response, ApiError> {
     let tenant_id = match (p.role, &q.tenant_id) {
         (Role::SystemAdmin, t) => t.clone(),
