@@ -110,6 +110,11 @@ try {
   await enrollMfa(admin);
   await admin.getByRole('heading', { name: 'ようこそ、管理者 さん' }).waitFor();
 
+  // The account page.
+  await admin.getByRole('link', { name: 'アカウント' }).click();
+  await admin.getByRole('heading', { name: 'アカウント' }).waitFor();
+  assert.equal(await admin.getByRole('cell', { name: '登録済み' }).count(), 1, 'MFA shown as enrolled');
+
   // Tenant and user administration.
   await admin.getByRole('link', { name: '団体（テナント）管理' }).click();
   await admin.getByLabel('名称').fill('A市');

@@ -62,3 +62,17 @@ pub async fn verify(db: &DbArgs, format: Format) -> Result<ExitCode> {
         ExitCode::from(3)
     })
 }
+
+/// Applies every tenant's retention period now.
+pub async fn prune(db: &DbArgs) -> Result<ExitCode> {
+    let store = open_existing(db).await?;
+    let pruned = kijun_web::retention::apply(&store, jiff::Timestamp::now()).await?;
+    if pruned.is_empty() {
+        println!("保存期間を過ぎた監査ログはありません (nothing to prune)");
+    }
+    for (tenant, n) in pruned {
+        println!("{tenant}: {n} 件削除 (pruned)");
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}

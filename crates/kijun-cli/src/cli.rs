@@ -85,6 +85,12 @@ pub struct DbArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
+    /// 各テナントの保存期間を過ぎた監査ログを削除（削除の記録はチェーンに残る）
+    /// / prune audit entries past each tenant's retention period (the prune is itself logged)
+    Prune {
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// すべてのチェーンを検証し、壊れている最初のエントリを報告（改ざん時は終了コード 3）
     /// / verify every chain and report the first broken entry (exit code 3 when tampered)
     Verify {

@@ -34,6 +34,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             print!("{}", answers_template(cat, profile.as_ref()));
             Ok(ExitCode::SUCCESS)
         }
+        Command::Audit(crate::cli::AuditCommand::Prune { db }) => {
+            runtime()?.block_on(crate::audit::prune(&db))
+        }
         Command::Audit(crate::cli::AuditCommand::Verify { db, format }) => {
             runtime()?.block_on(crate::audit::verify(&db, format.format))
         }

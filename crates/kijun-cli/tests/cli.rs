@@ -587,3 +587,48 @@ fn audit_verify_reports_tampering_with_exit_code_3() {
         "verify never creates a database"
     );
 }
+
+#[test]
+fn audit_prune_applies_tenant_retention() {
+    use jiff::ToSpan;
+    let d = tmp();
+    let data = d.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let url = format!("sqlite://{}", data.join("kijun.sqlite3").display());
+    block_on(async {
+        let store = kijun_store::Store::open(&url).await.unwrap();
+        let now = jiff::Timestamp::now();
+        let keep = store.create_tenant("keep", "保存市", now).await.unwrap();
+        let short = store.create_tenant("short", "短期市", now).await.unwrap();
+        store
+            .set_tenant_settings(&short.id, &serde_json::json!({"audit_retention_days": 30}))
+            .await
+            .unwrap();
+        for t in [&keep, &short] {
+            for age in [60, 45, 1] {
+                let e = kijun_store::NewAuditEntry {
+                    tenant_id: Some(t.id.clone()),
+                    action: format!("age_{age}"),
+                    details: serde_json::json!({}),
+                    ..Default::default()
+                };
+                store
+                    .append_audit(&e, now - (age * 24).hours())
+                    .await
+                    .unwrap();
+            }
+        }
+        store.close().await;
+    });
+    let out = ok(&["audit", "prune", "--data-dir", "data"], d.path());
+    assert!(out.contains("short: 2 件削除"), "{out}");
+    assert!(
+        !out.contains("keep"),
+        "no retention set, nothing pruned: {out}"
+    );
+    let out = ok(&["audit", "prune", "--data-dir", "data"], d.path());
+    assert!(out.contains("nothing to prune"), "{out}");
+    let out = ok(&["audit", "verify", "--data-dir", "data"], d.path());
+    assert!(out.contains("short（短期市）: 2 件、正常"), "{out}");
+    assert!(out.contains("keep（保存市）: 3 件、正常"), "{out}");
+}

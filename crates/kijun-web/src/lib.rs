@@ -11,6 +11,7 @@
 //! - [`crypto`]: AES-256-GCM sealing, random tokens, SHA-256 digests.
 //! - [`audit_log`]: writing audit entries from requests.
 //! - [`metrics`]: Prometheus counters.
+//! - [`retention`]: applying tenants' audit retention periods.
 //! - [`openapi`]: the OpenAPI 3.1 document of the JSON API.
 //! - [`log`]: operational log lines that never panic.
 //! - [`ui`]: the server-rendered Japanese UI.
@@ -26,6 +27,7 @@ pub mod log;
 pub mod metrics;
 pub mod openapi;
 pub mod principal;
+pub mod retention;
 pub mod routes;
 pub mod state;
 pub mod tls;
@@ -138,6 +140,7 @@ pub fn router(state: AppState) -> Router {
             get(ui::tenants_page).post(ui::tenants_create),
         )
         .route("/audit", get(ui::audit_page))
+        .route("/profile", get(ui::profile_page))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
@@ -281,6 +284,20 @@ impl Server {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
         let app = router(self.state.clone());
+        let store = self.state.store.clone();
+        let retention = tokio::spawn(async move {
+            loop {
+                match retention::apply(&store, jiff::Timestamp::now()).await {
+                    Ok(pruned) => {
+                        for (tenant, n) in pruned {
+                            log::info(&format!("audit retention: {tenant}: {n} entries pruned"));
+                        }
+                    }
+                    Err(e) => log::error(&format!("audit retention failed: {e}")),
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(6 * 3600)).await;
+            }
+        });
         match &self.state.config.tls {
             Some(files) => {
                 let tls = tls::server_config(&files.cert, &files.key)
@@ -297,6 +314,7 @@ impl Server {
             .await
             .map_err(|e| ServeError::Other(e.to_string()))?,
         }
+        retention.abort();
         self.state.store.close().await;
         Ok(())
     }

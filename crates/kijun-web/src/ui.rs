@@ -1054,6 +1054,101 @@ pub async fn audit_page(
     }
 }
 
+pub struct TokenRow {
+    pub name: String,
+    pub role: &'static str,
+    pub expires: String,
+    pub last_used: String,
+    pub state: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+struct ProfilePage {
+    nav: Option<Nav>,
+    error: Option<String>,
+    notice: Option<String>,
+    user: UserView,
+    affiliation: String,
+    password_changed: String,
+    created: String,
+    tokens: Vec<TokenRow>,
+}
+
+/// The signed-in user's own account and API tokens.
+pub async fn profile_page(State(state): State<AppState>, UiUser(p): UiUser) -> Response {
+    let build = async {
+        let now = state.now();
+        let affiliation = match (&p.user.tenant_id, &p.user.organisation_id) {
+            (Some(t), _) => state
+                .store
+                .tenant(t)
+                .await?
+                .map(|t| t.name)
+                .unwrap_or_default(),
+            (None, Some(o)) => state
+                .store
+                .organisations()
+                .await?
+                .into_iter()
+                .find(|x| &x.id == o)
+                .map(|x| {
+                    format!(
+                        "{}（{}）",
+                        x.name,
+                        if x.kind == "integrator" {
+                            "導入事業者"
+                        } else {
+                            "外部サービス提供者"
+                        }
+                    )
+                })
+                .unwrap_or_default(),
+            (None, None) => "システム".into(),
+        };
+        let tokens = state
+            .store
+            .api_tokens_of_user(&p.user.id)
+            .await?
+            .into_iter()
+            .map(|t| TokenRow {
+                name: t.name,
+                role: t.role.label(),
+                expires: jp_date(t.expires_at),
+                last_used: t
+                    .last_used_at
+                    .map(jp_datetime)
+                    .unwrap_or_else(|| "—".into()),
+                state: if t.revoked_at.is_some() {
+                    "失効"
+                } else if now >= t.expires_at {
+                    "期限切れ"
+                } else {
+                    "有効"
+                },
+            })
+            .collect();
+        Ok::<_, ApiError>(ProfilePage {
+            nav: Nav::of(&p),
+            error: None,
+            notice: None,
+            user: UserView::of(&p.user, now),
+            affiliation,
+            password_changed: p
+                .user
+                .password_changed_at
+                .map(jp_datetime)
+                .unwrap_or_else(|| "—".into()),
+            created: jp_date(p.user.created_at),
+            tokens,
+        })
+    };
+    match build.await {
+        Ok(page) => render(&page),
+        Err(e) => error_page(&e),
+    }
+}
+
 /// `/`: home when signed in, else the login page.
 pub async fn root(state: State<AppState>, user: Result<UiUser, Response>) -> Response {
     match user {
