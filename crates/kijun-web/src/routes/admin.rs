@@ -16,7 +16,7 @@ use crate::audit_log::Event;
 use crate::crypto::{digest, random_token};
 use crate::error::{ApiError, ApiJson};
 use crate::principal::{Principal, Via};
-use crate::routes::auth::{UserView, check_policy, valid_display_name, valid_username};
+use crate::routes::auth::{UserView, valid_display_name, vet_new_account};
 use crate::state::{AppState, TenantSettings};
 
 fn valid_slug(s: &str) -> bool {
@@ -221,36 +221,16 @@ pub async fn new_tenant_user(
         )
         .with_field("role"));
     }
-    if !valid_username(&req.username) {
-        return Err(ApiError::bad_request(
-            "invalid_field",
-            "ユーザー名は英数字と . _ - @ の3〜64文字で指定してください",
-        )
-        .with_field("username"));
-    }
-    if !valid_display_name(&req.display_name) {
-        return Err(
-            ApiError::bad_request("invalid_field", "表示名は1〜100文字で指定してください")
-                .with_field("display_name"),
-        );
-    }
     let settings = state.tenant_settings(Some(&t.id)).await?;
-    check_policy(
+    let hash = vet_new_account(
+        state,
         &settings.password_policy,
-        &req.initial_password,
         &req.username,
-        Vec::new(),
+        &req.display_name,
+        &req.initial_password,
         "initial_password",
     )
     .await?;
-    let config = state.config.password_hash;
-    let salt = crate::crypto::random_bytes::<16>()?;
-    let password = req.initial_password.clone();
-    let hash = tokio::task::spawn_blocking(move || {
-        kijun_core::auth::hash_password(&password, &config, &salt)
-    })
-    .await
-    .map_err(ApiError::internal)??;
     let now = state.now();
     let user = state
         .store
@@ -598,35 +578,15 @@ pub async fn create_vendor_user(
         .into_iter()
         .find(|o| o.id == id)
         .ok_or_else(ApiError::not_found)?;
-    if !valid_username(&req.username) {
-        return Err(ApiError::bad_request(
-            "invalid_field",
-            "ユーザー名は英数字と . _ - @ の3〜64文字で指定してください",
-        )
-        .with_field("username"));
-    }
-    if !valid_display_name(&req.display_name) {
-        return Err(
-            ApiError::bad_request("invalid_field", "表示名は1〜100文字で指定してください")
-                .with_field("display_name"),
-        );
-    }
-    check_policy(
+    let hash = vet_new_account(
+        &state,
         &kijun_core::auth::PasswordPolicy::default(),
-        &req.initial_password,
         &req.username,
-        Vec::new(),
+        &req.display_name,
+        &req.initial_password,
         "initial_password",
     )
     .await?;
-    let config = state.config.password_hash;
-    let salt = crate::crypto::random_bytes::<16>()?;
-    let password = req.initial_password.clone();
-    let hash = tokio::task::spawn_blocking(move || {
-        kijun_core::auth::hash_password(&password, &config, &salt)
-    })
-    .await
-    .map_err(ApiError::internal)??;
     let now = state.now();
     let user = state
         .store

@@ -215,6 +215,34 @@ pub fn valid_display_name(s: &str) -> bool {
     (1..=100).contains(&n) && !s.chars().any(char::is_control)
 }
 
+/// Checks a new account's name, display name and first password (against
+/// `policy`) and hashes the password: every way of creating an account
+/// (setup, tenant users, vendor users) goes through here.
+pub async fn vet_new_account(
+    state: &AppState,
+    policy: &PasswordPolicy,
+    username: &str,
+    display_name: &str,
+    password: &str,
+    password_field: &'static str,
+) -> Result<String, ApiError> {
+    if !valid_username(username) {
+        return Err(ApiError::bad_request(
+            "invalid_field",
+            "ユーザー名は英数字と . _ - @ の3〜64文字で指定してください",
+        )
+        .with_field("username"));
+    }
+    if !valid_display_name(display_name) {
+        return Err(
+            ApiError::bad_request("invalid_field", "表示名は1〜100文字で指定してください")
+                .with_field("display_name"),
+        );
+    }
+    check_policy(policy, password, username, Vec::new(), password_field).await?;
+    hash_blocking(state, password.to_owned()).await
+}
+
 /// Creates the first system administrator with the one-time setup token
 /// printed by `kijun serve` on first start.
 pub async fn setup(
@@ -235,24 +263,12 @@ pub async fn setup_admin(
     if state.store.user_count().await? > 0 {
         return Err(ApiError::conflict("初期設定は完了しています"));
     }
-    if !valid_username(&req.username) {
-        return Err(ApiError::bad_request(
-            "invalid_field",
-            "ユーザー名は英数字と . _ - @ の3〜64文字で指定してください",
-        )
-        .with_field("username"));
-    }
-    if !valid_display_name(&req.display_name) {
-        return Err(
-            ApiError::bad_request("invalid_field", "表示名は1〜100文字で指定してください")
-                .with_field("display_name"),
-        );
-    }
-    check_policy(
+    let hash = vet_new_account(
+        state,
         &PasswordPolicy::default(),
-        &req.password,
         &req.username,
-        Vec::new(),
+        &req.display_name,
+        &req.password,
         "password",
     )
     .await?;
@@ -269,7 +285,7 @@ pub async fn setup_admin(
         )
         .with_field("token"));
     }
-    let hash = hash_blocking(state, req.password).await?;
+
     let user = state
         .store
         .create_user(
