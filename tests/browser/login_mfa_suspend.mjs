@@ -139,6 +139,14 @@ try {
   await user.getByRole('button', { name: '変更する' }).click();
   await user.getByRole('heading', { name: 'ようこそ、審査 花子 さん' }).waitFor();
 
+  // Role change from the list.
+  await admin.getByLabel('reviewer-a の役割', { exact: true }).selectOption('viewer');
+  await admin.getByRole('button', { name: 'reviewer-a の役割を変更' }).click();
+  await admin.getByRole('status').filter({ hasText: 'reviewer-a: 役割を閲覧者に変更しました' }).waitFor();
+  await admin.getByLabel('reviewer-a の役割', { exact: true }).selectOption('reviewer');
+  await admin.getByRole('button', { name: 'reviewer-a の役割を変更' }).click();
+  await admin.getByRole('status').filter({ hasText: 'reviewer-a: 役割を審査担当者に変更しました' }).waitFor();
+
   // One-click suspension; the user's next request finds its session gone.
   await admin.reload();
   await admin.getByRole('button', { name: 'reviewer-a を利用停止' }).click();

@@ -1017,3 +1017,18 @@ fn vendor_users_see_no_tenant_data() {
     assert_eq!(vendor.get("/api/v1/catalogs").0, 200);
     assert_eq!(vendor.get("/api/v1/audit").0, 403);
 }
+
+#[test]
+fn idle_sessions_expire() {
+    let s = TestServer::start_with_config("[server]\nsession_idle_timeout = \"PT2S\"\n");
+    let (mut admin, _) = s.admin();
+    assert_eq!(admin.get("/api/v1/me").0, 200);
+    std::thread::sleep(Duration::from_millis(2500));
+    let (status, body) = admin.get("/api/v1/me");
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("session_expired")),
+        "{body}"
+    );
+    assert_eq!(admin.get("/api/v1/me").0, 401, "the session is gone");
+}

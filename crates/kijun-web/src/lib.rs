@@ -134,6 +134,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/logout", post(ui::logout_submit))
         .route("/admin/users", get(ui::users_page).post(ui::users_create))
+        .route("/admin/users/{id}/role", post(ui::user_role))
         .route("/admin/users/{id}/{action}", post(ui::user_action))
         .route(
             "/admin/tenants",

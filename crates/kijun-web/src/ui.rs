@@ -845,6 +845,35 @@ pub async fn users_create(
     }
 }
 
+#[derive(Deserialize)]
+pub struct RoleForm {
+    csrf_token: String,
+    role: Role,
+}
+
+impl CsrfField for RoleForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+pub async fn user_role(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    UiForm(p, f): UiForm<RoleForm>,
+) -> Response {
+    if let Some(r) = fully_signed_in(&p) {
+        return r;
+    }
+    match admin::change_role(&state, &p, &id, f.role).await {
+        Ok(u) => {
+            let msg = format!("{}: 役割を{}に変更しました", u.username, u.role.label());
+            users_view(&state, &p, u.tenant_id.clone(), None, Some(msg)).await
+        }
+        Err(e) => users_view(&state, &p, None, Some(e.message), None).await,
+    }
+}
+
 pub async fn user_action(
     State(state): State<AppState>,
     Path((id, action)): Path<(String, String)>,

@@ -406,7 +406,20 @@ pub async fn set_role(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<RoleChange>,
 ) -> Result<Json<UserView>, ApiError> {
-    let user = managed_user(&state, &p, &id).await?;
+    let user = change_role(&state, &p, &id, req.role).await?;
+    Ok(Json(UserView::of(&user, state.now())))
+}
+
+/// Changes user `id`'s role (shared by the API and the UI). Tenant users
+/// take tenant roles only; system administrators and vendors keep theirs.
+pub async fn change_role(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    role: Role,
+) -> Result<User, ApiError> {
+    let req = RoleChange { role };
+    let user = managed_user(state, p, id).await?;
     let allowed = match user.tenant_id {
         Some(_) => matches!(req.role, Role::TenantAdmin | Role::Reviewer | Role::Viewer),
         None => user.role == req.role,
@@ -419,19 +432,14 @@ pub async fn set_role(
     }
     state.store.set_role(&user.id, req.role).await?;
     user_event(
-        &state,
-        &p,
+        state,
+        p,
         &user,
         "role_changed",
         json!({"from": user.role, "to": req.role}),
     )
     .await?;
-    let user = state
-        .store
-        .user(&id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    Ok(Json(UserView::of(&user, state.now())))
+    state.store.user(id).await?.ok_or_else(ApiError::not_found)
 }
 
 #[derive(Deserialize)]
