@@ -1032,3 +1032,17 @@ fn idle_sessions_expire() {
     );
     assert_eq!(admin.get("/api/v1/me").0, 401, "the session is gone");
 }
+
+#[test]
+fn active_sessions_outlive_the_idle_timeout() {
+    let s = TestServer::start_with_config("[server]\nsession_idle_timeout = \"PT2S\"\n");
+    let (mut admin, _) = s.admin();
+    for _ in 0..5 {
+        std::thread::sleep(Duration::from_millis(900));
+        assert_eq!(
+            admin.get("/api/v1/me").0,
+            200,
+            "activity keeps the session alive"
+        );
+    }
+}

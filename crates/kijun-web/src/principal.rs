@@ -171,7 +171,11 @@ pub async fn authenticate(
             "一定時間操作がなかったため、ログアウトしました。もう一度ログインしてください",
         ));
     }
-    if now.duration_since(session.last_seen_at) > jiff::SignedDuration::from_secs(30) {
+    // Record activity at most every 30 s (fewer writes), but often enough
+    // for short idle timeouts too.
+    let touch_every =
+        (state.config.session_idle_timeout / 2).min(jiff::SignedDuration::from_secs(30));
+    if now.duration_since(session.last_seen_at) >= touch_every {
         state.store.touch_session(&id_hash, now).await?;
     }
     if header_csrf && is_unsafe(&parts.method) {
