@@ -1046,3 +1046,533 @@ fn active_sessions_outlive_the_idle_timeout() {
         );
     }
 }
+
+/// Signs a vendor user in (MFA enrolment, forced password change).
+fn vendor_session(
+    s: &TestServer,
+    admin: &mut Client,
+    org: &str,
+    username: &str,
+) -> (Client, String) {
+    let (status, u) = admin.call(
+        "POST",
+        &format!("/api/v1/organisations/{org}/users"),
+        json!({"username": username, "display_name": username, "initial_password": USER_PW}),
+    );
+    assert_eq!(status, 201, "{u}");
+    let (mut c, _) = sign_in_enrolling(s.client(), username, USER_PW);
+    let (status, _) = c.call(
+        "POST",
+        "/api/v1/me/password",
+        json!({"current_password": USER_PW, "new_password": NEW_PW}),
+    );
+    assert_eq!(status, 204);
+    (c, u["id"].as_str().unwrap().to_owned())
+}
+
+fn item_path(a: &str, item: &Value) -> String {
+    format!(
+        "/api/v1/assessments/{a}/items/{}/{}/{}",
+        item["catalog_id"].as_str().unwrap(),
+        item["requirement_id"].as_str().unwrap(),
+        item["party"].as_str().unwrap()
+    )
+}
+
+#[test]
+fn an_assessment_cycle_over_http_agrees_with_kijun_assess() {
+    let s = TestServer::start();
+    let (mut admin, _) = s.admin();
+    let (_, ta) = admin.call(
+        "POST",
+        "/api/v1/tenants",
+        json!({"slug": "city-a", "name": "A市"}),
+    );
+    let (_, tb) = admin.call(
+        "POST",
+        "/api/v1/tenants",
+        json!({"slug": "city-b", "name": "B市"}),
+    );
+    let (ta, tb) = (
+        ta["id"].as_str().unwrap().to_owned(),
+        tb["id"].as_str().unwrap().to_owned(),
+    );
+    let (_, prov_org) = admin.call(
+        "POST",
+        "/api/v1/organisations",
+        json!({"name": "クラウド株式会社", "kind": "provider"}),
+    );
+    let (_, int_org) = admin.call(
+        "POST",
+        "/api/v1/organisations",
+        json!({"name": "導入株式会社", "kind": "integrator"}),
+    );
+    let (prov_org, int_org) = (
+        prov_org["id"].as_str().unwrap().to_owned(),
+        int_org["id"].as_str().unwrap().to_owned(),
+    );
+
+    let (mut reviewer, _) = tenant_user(&s, &mut admin, &ta, "reviewer-a", "reviewer");
+    let (mut outsider, _) = tenant_user(&s, &mut admin, &tb, "reviewer-b", "reviewer");
+    let (mut integ, integ_id) = vendor_session(&s, &mut admin, &int_org, "integ1");
+    let (mut prov, prov_id) = vendor_session(&s, &mut admin, &prov_org, "prov1");
+    let (mut stranger, _) = vendor_session(&s, &mut admin, &prov_org, "prov2");
+
+    // Register a service (not ISMAP-registered, SaaS) with its subcontractor chain.
+    let profile = json!({"ismap_registered": false, "service_model": "saas", "subcontracting": true, "network_segment": "internet"});
+    let (status, body) = reviewer.call(
+        "POST",
+        &format!("/api/v1/tenants/{ta}/services"),
+        json!({
+            "name": "電子申請システム", "purpose": "住民からの申請受付", "department": "情報政策課",
+            "provider_org_id": prov_org, "integrator_org_id": int_org, "profile": {"ismap": true}
+        }),
+    );
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (400, Some("profile.ismap")),
+        "{body}"
+    );
+    let (status, service) = reviewer.call("POST", &format!("/api/v1/tenants/{ta}/services"), json!({
+        "name": "電子申請システム", "purpose": "住民からの申請受付", "department": "情報政策課",
+        "provider_org_id": prov_org, "integrator_org_id": int_org, "profile": profile,
+        "details": {"contract_start": "2026-04-01", "contract_end": "2031-03-31", "data_locations": ["日本"],
+                    "governing_law": "日本法", "court": "東京地方裁判所",
+                    "subcontractors": [{"name": "保守株式会社", "work": "運用", "security_officer": "山田", "personal_info_manager": "佐藤",
+                                        "subcontractors": [{"name": "監視株式会社", "work": "監視", "security_officer": "鈴木", "personal_info_manager": "高橋"}]}]}
+    }));
+    assert_eq!(status, 201, "{service}");
+    let service_id = service["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        outsider.get(&format!("/api/v1/services/{service_id}")).0,
+        404
+    );
+
+    // Open an assessment against two seed catalogs.
+    let (status, a) = reviewer.call(
+        "POST",
+        &format!("/api/v1/services/{service_id}/assessments"),
+        json!({"phase": "selection", "catalogs": ["seed-000", "seed-003"]}),
+    );
+    assert_eq!(status, 201, "{a}");
+    let a = a["id"].as_str().unwrap().to_owned();
+    let (_, all_items) = reviewer.get(&format!("/api/v1/assessments/{a}/items"));
+    let all_items = all_items.as_array().unwrap().clone();
+    let count = |party: &str, cat: &str| {
+        all_items
+            .iter()
+            .filter(|i| i["party"] == party && i["catalog_id"] == cat)
+            .count()
+    };
+    assert_eq!(count("integrator", "seed-000"), 29);
+    assert_eq!(count("provider", "seed-000"), 31);
+
+    // Invite the integrator's and the provider's users (each for its own organisation only).
+    let (status, _) = reviewer.call(
+        "POST",
+        &format!("/api/v1/assessments/{a}/invitations"),
+        json!({"user_id": prov_id, "party": "integrator"}),
+    );
+    assert_eq!(
+        status, 400,
+        "a provider user cannot answer for the integrator"
+    );
+    assert_eq!(
+        reviewer
+            .call(
+                "POST",
+                &format!("/api/v1/assessments/{a}/invitations"),
+                json!({"user_id": integ_id, "party": "integrator"})
+            )
+            .0,
+        204
+    );
+    assert_eq!(
+        reviewer
+            .call(
+                "POST",
+                &format!("/api/v1/assessments/{a}/invitations"),
+                json!({"user_id": prov_id, "party": "provider"})
+            )
+            .0,
+        204
+    );
+
+    // Each vendor sees only its own party's items.
+    let (_, mine) = integ.get(&format!("/api/v1/assessments/{a}/items"));
+    let integ_items = mine.as_array().unwrap().clone();
+    assert!(!integ_items.is_empty() && integ_items.iter().all(|i| i["party"] == "integrator"));
+    let (_, mine) = prov.get(&format!("/api/v1/assessments/{a}/items"));
+    let prov_items = mine.as_array().unwrap().clone();
+    assert!(prov_items.iter().all(|i| i["party"] == "provider"));
+    assert!(
+        prov_items[0]["text"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty()),
+        "requirement text shown"
+    );
+
+    // Submitting with unanswered items is refused.
+    let (status, body) = prov.call(
+        "POST",
+        &format!("/api/v1/assessments/{a}/submit"),
+        json!({}),
+    );
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("unanswered_items"))
+    );
+
+    // Authorisation: 404 for the other party's items, for an assessment one is not invited to, and for another tenant.
+    let integ_item = item_path(&a, &integ_items[0]);
+    assert_eq!(
+        prov.call("PUT", &integ_item, json!({"status": "conforms"}))
+            .0,
+        404
+    );
+    assert_eq!(
+        prov.call(
+            "POST",
+            &format!("{integ_item}/review"),
+            json!({"decision": "accept"})
+        )
+        .0,
+        404
+    );
+    for (who, c) in [
+        ("not invited", &mut stranger),
+        ("other tenant", &mut outsider),
+    ] {
+        for path in [
+            format!("/api/v1/assessments/{a}"),
+            format!("/api/v1/assessments/{a}/items"),
+            format!("/api/v1/assessments/{a}/evaluation"),
+            format!("/api/v1/assessments/{a}/history"),
+        ] {
+            assert_eq!(c.get(&path).0, 404, "{who}: GET {path}");
+        }
+        assert_eq!(
+            c.call("PUT", &integ_item, json!({"status": "conforms"})).0,
+            404,
+            "{who}"
+        );
+        assert_eq!(
+            c.call(
+                "POST",
+                &format!("/api/v1/assessments/{a}/submit"),
+                json!({})
+            )
+            .0,
+            404,
+            "{who}"
+        );
+        assert_eq!(
+            c.call(
+                "POST",
+                &format!("/api/v1/assessments/{a}/invitations"),
+                json!({"user_id": integ_id, "party": "integrator"})
+            )
+            .0,
+            404,
+            "{who}"
+        );
+        assert_eq!(
+            c.call(
+                "POST",
+                &format!("/api/v1/assessments/{a}/verdict"),
+                json!({"verdict": "rejected", "note": "x"})
+            )
+            .0,
+            404,
+            "{who}"
+        );
+        assert_eq!(
+            c.call(
+                "POST",
+                &format!("{integ_item}/review"),
+                json!({"decision": "accept"})
+            )
+            .0,
+            404,
+            "{who}"
+        );
+    }
+    assert_eq!(
+        prov.get(&format!("/api/v1/assessments/{a}/evaluation")).0,
+        404,
+        "vendors do not see the evaluation"
+    );
+
+    // Answers: everything conforms except one partial with a plan (integrator) and one not-applicable (provider).
+    let (status, body) = integ.call(
+        "PUT",
+        &integ_item,
+        json!({"status": "partial", "plan": "ISMS 認証を取得する"}),
+    );
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (400, Some("plan"))
+    );
+    for (i, item) in integ_items.iter().enumerate() {
+        let answer = if i == 0 {
+            json!({"status": "partial", "comment": "取得手続中", "plan": "ISMS 認証を取得する", "due": "2027-03-31"})
+        } else {
+            json!({"status": "conforms", "comment": "対応済み", "evidence": [format!("doc-{i}.pdf")]})
+        };
+        let (status, body) = integ.call("PUT", &item_path(&a, item), answer);
+        assert_eq!(status, 200, "{body}");
+    }
+    for (i, item) in prov_items.iter().enumerate() {
+        let answer = if item["requirement_id"] == "1-8" {
+            json!({"status": "not_applicable", "reason": "再委託先の情報は契約時に提出済み"})
+        } else {
+            json!({"status": "conforms", "evidence": [format!("p-{i}.pdf")]})
+        };
+        assert_eq!(prov.call("PUT", &item_path(&a, item), answer).0, 200);
+    }
+    assert_eq!(
+        integ
+            .call(
+                "POST",
+                &format!("/api/v1/assessments/{a}/submit"),
+                json!({})
+            )
+            .0,
+        200
+    );
+    assert_eq!(
+        prov.call(
+            "POST",
+            &format!("/api/v1/assessments/{a}/submit"),
+            json!({})
+        )
+        .0,
+        200
+    );
+    let (status, body) = integ.call("PUT", &integ_item, json!({"status": "conforms"}));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("not_editable")),
+        "submitted items are frozen"
+    );
+
+    // Review: one item returned with a comment, re-answered, re-submitted, then accepted.
+    let returned = item_path(&a, &integ_items[1]);
+    let (status, _) = reviewer.call(
+        "POST",
+        &format!("{returned}/review"),
+        json!({"decision": "return"}),
+    );
+    assert_eq!(status, 400, "a return needs a comment");
+    let (status, _) = reviewer.call(
+        "POST",
+        &format!("{returned}/review"),
+        json!({"decision": "return", "comment": "根拠資料を追加してください"}),
+    );
+    assert_eq!(status, 200);
+    let (_, mine) = integ.get(&format!("/api/v1/assessments/{a}/items"));
+    let back = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| {
+            i["requirement_id"] == integ_items[1]["requirement_id"]
+                && i["catalog_id"] == integ_items[1]["catalog_id"]
+        })
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (back["state"].as_str(), back["review_comment"].as_str()),
+        (Some("returned"), Some("根拠資料を追加してください"))
+    );
+    assert_eq!(
+        integ
+            .call(
+                "PUT",
+                &returned,
+                json!({"status": "conforms", "evidence": ["doc-1.pdf", "doc-1b.pdf"]})
+            )
+            .0,
+        200
+    );
+    let (_, sub) = integ.call(
+        "POST",
+        &format!("/api/v1/assessments/{a}/submit"),
+        json!({}),
+    );
+    assert_eq!(sub["submitted"], 1);
+
+    let (_, status_now) = reviewer.get(&format!("/api/v1/assessments/{a}"));
+    assert_eq!(
+        status_now["counts"]["submitted"].as_u64().unwrap() as usize,
+        all_items.len()
+    );
+    let (status, body) = reviewer.call(
+        "POST",
+        &format!("/api/v1/assessments/{a}/verdict"),
+        json!({"verdict": "conditional", "note": "x"}),
+    );
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("review_incomplete"))
+    );
+    for item in &all_items {
+        assert_eq!(
+            reviewer
+                .call(
+                    "POST",
+                    &format!("{}/review", item_path(&a, item)),
+                    json!({"decision": "accept"})
+                )
+                .0,
+            200
+        );
+    }
+    let (status, body) = reviewer.call(
+        "POST",
+        &format!("/api/v1/assessments/{a}/verdict"),
+        json!({"verdict": "approved", "note": "問題なし"}),
+    );
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("verdict_not_supported")),
+        "{body}"
+    );
+    let (status, decision) = reviewer.call(
+        "POST",
+        &format!("/api/v1/assessments/{a}/verdict"),
+        json!({
+            "verdict": "conditional", "note": "ISMS 認証取得を条件に承認する",
+            "conditions": [{"text": "認証取得後に登録証を提出", "due": "2027-04-30"}]
+        }),
+    );
+    assert_eq!(status, 200, "{decision}");
+    assert_eq!(decision["computed_verdict"], "conditional");
+    let conditions = decision["conditions"].as_array().unwrap();
+    assert!(
+        conditions
+            .iter()
+            .any(|c| c["due"] == "2027-03-31" && c["source"] == "answer")
+    );
+    assert!(
+        conditions
+            .iter()
+            .any(|c| c["due"] == "2027-04-30" && c["source"] == "reviewer")
+    );
+    assert_eq!(
+        reviewer
+            .call(
+                "POST",
+                &format!("/api/v1/assessments/{a}/verdict"),
+                json!({"verdict": "rejected", "note": "x"})
+            )
+            .0,
+        409,
+        "decided once"
+    );
+
+    // The same answers through `kijun assess` give the same verdicts and gaps.
+    let (_, evaluation) = reviewer.get(&format!("/api/v1/assessments/{a}/evaluation"));
+    let mut answers = String::new();
+    let (_, items_now) = reviewer.get(&format!("/api/v1/assessments/{a}/items"));
+    for now in items_now.as_array().unwrap() {
+        let ans = &now["answer"];
+        answers.push_str(&format!(
+            "[[answers]]\ncatalog = \"{}\"\nrequirement = \"{}\"\nparty = \"{}\"\nstatus = \"{}\"\n",
+            now["catalog_id"].as_str().unwrap(),
+            now["requirement_id"].as_str().unwrap(),
+            now["party"].as_str().unwrap(),
+            ans["status"].as_str().unwrap()
+        ));
+        if let Some(r) = ans["reason"].as_str() {
+            answers.push_str(&format!("reason = \"{r}\"\n"));
+        }
+        if let Some(p) = ans["plan"].as_str() {
+            answers.push_str(&format!(
+                "plan = \"{p}\"\ndue = {}\n",
+                ans["due"].as_str().unwrap()
+            ));
+        }
+        answers.push('\n');
+    }
+    std::fs::write(s.dir.path().join("answers.toml"), &answers).unwrap();
+    std::fs::write(s.dir.path().join("profile.toml"), "ismap_registered = false\nservice_model = \"saas\"\nsubcontracting = true\nnetwork_segment = \"internet\"\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kijun"))
+        .args([
+            "assess",
+            "--profile",
+            "profile.toml",
+            "--answers",
+            "answers.toml",
+            "--catalog",
+            "seed-000",
+            "--catalog",
+            "seed-003",
+            "--format",
+            "json",
+        ])
+        .current_dir(s.dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for (web, cli) in evaluation["catalogs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(cli["catalogs"].as_array().unwrap())
+    {
+        assert_eq!(web["id"], cli["id"]);
+        assert_eq!(web["verdict"], cli["verdict"], "{}", web["id"]);
+        assert_eq!(web["gaps"], cli["gaps"], "{}", web["id"]);
+        assert_eq!(web["summary"], cli["summary"], "{}", web["id"]);
+    }
+    assert_eq!(evaluation["verdict"], "conditional");
+
+    // The whole cycle is in the history and the audit log.
+    let (_, hist) = reviewer.get(&format!("/api/v1/assessments/{a}/history"));
+    let events: Vec<&str> = hist
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    for e in [
+        "opened",
+        "invited",
+        "answered",
+        "submitted",
+        "returned",
+        "accepted",
+        "decided",
+    ] {
+        assert!(events.contains(&e), "{e} missing from history");
+    }
+    let (_, prov_hist) = prov.get(&format!("/api/v1/assessments/{a}/history"));
+    assert!(
+        prov_hist
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["item"].as_str().is_none_or(|i| i.ends_with("/provider")))
+    );
+    let actions = audit_actions(&mut admin, &format!("?tenant_id={ta}"));
+    for x in [
+        "service_created",
+        "assessment_opened",
+        "assessment_invited",
+        "assessment_answered",
+        "assessment_submitted",
+        "assessment_item_returned",
+        "assessment_decided",
+    ] {
+        assert!(
+            actions.iter().any(|y| y == x),
+            "{x} missing from the audit log"
+        );
+    }
+}

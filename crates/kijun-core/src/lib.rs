@@ -13,6 +13,9 @@
 //!   **a requirement is judged in `evaluate::evaluate_catalog`**.
 //! - [`crosswalk`]: which requirements of which catalogs share a control.
 //! - [`template`]: answer-file skeletons.
+//! - [`service`]: a service's register record (contract, registrations,
+//!   certifications, the subcontractor chain).
+//! - [`workflow`]: the assessment item life cycle, answer checks, verdict limits.
 //! - [`error`]: located load errors (`file:line:column: message`).
 //! - [`auth`]: password hashes and policy, TOTP, lockout, rate limiting.
 
@@ -28,7 +31,9 @@ pub mod error;
 pub mod evaluate;
 pub mod library;
 pub mod profile;
+pub mod service;
 pub mod template;
+pub mod workflow;
 
 pub use answer::{Answer, AnswerSet, Status};
 pub use catalog::{Catalog, Level, Party, Phase, Requirement};

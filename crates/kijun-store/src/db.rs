@@ -96,6 +96,12 @@ const MIGRATIONS: &[EmbeddedMigration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_audit_retention.sql"),
         postgres: include_str!("../migrations/postgres/0003_audit_retention.sql"),
     },
+    EmbeddedMigration {
+        version: 4,
+        description: "services and assessments",
+        sqlite: include_str!("../migrations/sqlite/0004_assessments.sql"),
+        postgres: include_str!("../migrations/postgres/0004_assessments.sql"),
+    },
 ];
 
 /// Every migration file name under `migrations/<backend>/` that the binary
@@ -104,6 +110,7 @@ pub const MIGRATION_FILES: &[&str] = &[
     "0001_tenants_and_audit.sql",
     "0002_accounts.sql",
     "0003_audit_retention.sql",
+    "0004_assessments.sql",
 ];
 
 fn migrator(backend: Backend) -> Migrator {

@@ -11,12 +11,15 @@
 //! - [`audit`]: the append-only, SHA-256 hash-chained audit log and its
 //!   verification.
 //! - [`tenant`]: tenants (municipalities).
+//! - [`assessment`]: services, assessments, items, invitations, reviews,
+//!   verdicts and their history.
 //! - [`account`]: users, roles, sessions, API tokens, setup tokens, settings.
 //! - [`time`]: the one text representation of UTC timestamps.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod account;
+pub mod assessment;
 pub mod audit;
 pub mod db;
 pub mod tenant;

@@ -81,7 +81,7 @@ async fn not_found() -> ApiError {
 
 /// The router with every route.
 pub fn router(state: AppState) -> Router {
-    use routes::{admin, audit, auth, catalogs, health};
+    use routes::{admin, assessments, audit, auth, catalogs, health};
     let api = Router::new()
         .route("/setup", post(auth::setup))
         .route("/auth/login", post(auth::login))
@@ -118,6 +118,44 @@ pub fn router(state: AppState) -> Router {
             get(admin::list_organisations).post(admin::create_organisation),
         )
         .route("/organisations/{id}/users", post(admin::create_vendor_user))
+        .route(
+            "/tenants/{id}/services",
+            get(assessments::list_services).post(assessments::create_service),
+        )
+        .route(
+            "/services/{id}",
+            get(assessments::get_service).put(assessments::update_service),
+        )
+        .route(
+            "/services/{id}/assessments",
+            post(assessments::open_assessment),
+        )
+        .route(
+            "/tenants/{id}/assessments",
+            get(assessments::list_assessments),
+        )
+        .route("/me/assessments", get(assessments::my_assessments))
+        .route("/assessments/{id}", get(assessments::get_assessment))
+        .route("/assessments/{id}/invitations", post(assessments::invite))
+        .route("/assessments/{id}/items", get(assessments::list_items))
+        .route(
+            "/assessments/{id}/items/{catalog}/{requirement}/{party}",
+            put(assessments::answer_item),
+        )
+        .route(
+            "/assessments/{id}/items/{catalog}/{requirement}/{party}/review",
+            post(assessments::review_item),
+        )
+        .route("/assessments/{id}/submit", post(assessments::submit))
+        .route(
+            "/assessments/{id}/evaluation",
+            get(assessments::get_evaluation),
+        )
+        .route(
+            "/assessments/{id}/verdict",
+            post(assessments::record_verdict),
+        )
+        .route("/assessments/{id}/history", get(assessments::history))
         .route("/catalogs", get(catalogs::list))
         .route("/catalogs/{id}", get(catalogs::show))
         .route("/openapi.json", get(openapi::handler))

@@ -1,6 +1,7 @@
 //! HTTP routes: probes and metrics, authentication, administration, audit.
 
 pub mod admin;
+pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod catalogs;

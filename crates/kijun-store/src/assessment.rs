@@ -1,0 +1,731 @@
+//! Services and assessments as stored: the service register, assessments
+//! with their applicable items (one row per requirement × party), vendor
+//! invitations, answers, reviews, verdicts and the per-assessment history
+//! of every transition. The rules of who may do what live in kijun-core's
+//! `workflow` and in kijun-web; this module makes each transition one
+//! transaction and refuses those whose item is not in the expected state.
+
+use jiff::Timestamp;
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::db::{Store, StoreError, on_pool};
+use crate::time;
+
+/// A service of the register.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServiceRecord {
+    pub id: String,
+    pub tenant_id: String,
+    pub name: String,
+    pub purpose: String,
+    pub department: String,
+    pub provider_org_id: Option<String>,
+    pub integrator_org_id: Option<String>,
+    /// `kijun_core::service::ServiceDetails` plus the profile, as JSON.
+    pub details: serde_json::Value,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// An assessment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AssessmentRecord {
+    pub id: String,
+    pub tenant_id: String,
+    pub service_id: String,
+    pub phase: String,
+    pub catalogs: Vec<String>,
+    /// The service profile the items were derived from (a snapshot).
+    pub profile: serde_json::Value,
+    /// `open` or `decided`.
+    pub status: String,
+    pub due_date: Option<String>,
+    pub opened_by: String,
+    pub opened_at: Timestamp,
+    pub verdict: Option<String>,
+    /// The reviewer's decision: verdict, note, conditions, who and when.
+    pub decision: Option<serde_json::Value>,
+    pub updated_at: Timestamp,
+}
+
+/// Identifies one item of an assessment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ItemKey {
+    pub catalog_id: String,
+    pub requirement_id: String,
+    pub party: String,
+}
+
+impl ItemKey {
+    pub fn label(&self) -> String {
+        format!("{}/{}/{}", self.catalog_id, self.requirement_id, self.party)
+    }
+}
+
+/// One applicable item and its answer and review state.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemRecord {
+    #[serde(flatten)]
+    pub key: ItemKey,
+    pub level: String,
+    pub position: i64,
+    /// The vendor's answer (`kijun_core::workflow::AnswerInput` JSON).
+    pub answer: Option<serde_json::Value>,
+    /// `open`, `submitted`, `accepted`, `returned`.
+    pub state: String,
+    pub review_comment: Option<String>,
+    pub updated_at: Timestamp,
+}
+
+/// A vendor user invited to answer one party's items.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Invitation {
+    pub assessment_id: String,
+    pub user_id: String,
+    pub party: String,
+    pub invited_at: Timestamp,
+}
+
+/// One transition of an assessment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistoryEntry {
+    pub seq: i64,
+    pub at: Timestamp,
+    pub actor_id: Option<String>,
+    pub actor_name: Option<String>,
+    pub event: String,
+    pub item: Option<String>,
+    pub details: serde_json::Value,
+}
+
+/// Who did it, for the history.
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    pub id: Option<String>,
+    pub name: Option<String>,
+}
+
+fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+fn json_text(v: &serde_json::Value) -> String {
+    v.to_string()
+}
+
+fn parse_json(s: &str) -> Result<serde_json::Value, StoreError> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("json: {e}")))
+}
+
+const SERVICE_COLUMNS: &str = "SELECT id, tenant_id, name, purpose, department, provider_org_id, integrator_org_id, details, created_at, updated_at FROM services";
+const ASSESSMENT_COLUMNS: &str = "SELECT id, tenant_id, service_id, phase, catalogs, profile, status, due_date, opened_by, opened_at, verdict, decision, updated_at FROM assessments";
+const ITEM_COLUMNS: &str = "SELECT catalog_id, requirement_id, party, level, position, answer, state, review_comment, updated_at FROM assessment_items";
+
+macro_rules! history_in_tx {
+    ($tx:expr, $assessment:expr, $at:expr, $actor:expr, $event:expr, $item:expr, $details:expr) => {{
+        let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM assessment_history WHERE assessment_id = $1")
+            .bind($assessment)
+            .fetch_one(&mut *$tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO assessment_history (assessment_id, seq, at, actor_id, actor_name, event, item, details) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind($assessment)
+        .bind(next)
+        .bind($at)
+        .bind(&$actor.id)
+        .bind(&$actor.name)
+        .bind($event)
+        .bind($item)
+        .bind(json_text($details))
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+
+impl Store {
+    // -- services ---------------------------------------------------------
+
+    /// Creates a service of `tenant_id`.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_service(
+        &self,
+        tenant_id: &str,
+        name: &str,
+        purpose: &str,
+        department: &str,
+        provider_org_id: Option<&str>,
+        integrator_org_id: Option<&str>,
+        details: &serde_json::Value,
+        now: Timestamp,
+    ) -> Result<ServiceRecord, StoreError> {
+        let id = new_id();
+        let at = time::format(now);
+        on_pool!(self, pool => sqlx::query(
+            "INSERT INTO services (id, tenant_id, name, purpose, department, provider_org_id, integrator_org_id, details, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+        )
+        .bind(&id)
+        .bind(tenant_id)
+        .bind(name)
+        .bind(purpose)
+        .bind(department)
+        .bind(provider_org_id)
+        .bind(integrator_org_id)
+        .bind(json_text(details))
+        .bind(&at)
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+        self.service(&id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("created service not found".into()))
+    }
+
+    /// Replaces a service's fields.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn update_service(
+        &self,
+        id: &str,
+        name: &str,
+        purpose: &str,
+        department: &str,
+        provider_org_id: Option<&str>,
+        integrator_org_id: Option<&str>,
+        details: &serde_json::Value,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        on_pool!(self, pool => sqlx::query(
+            "UPDATE services SET name = $1, purpose = $2, department = $3, provider_org_id = $4, integrator_org_id = $5, \
+             details = $6, updated_at = $7 WHERE id = $8",
+        )
+        .bind(name)
+        .bind(purpose)
+        .bind(department)
+        .bind(provider_org_id)
+        .bind(integrator_org_id)
+        .bind(json_text(details))
+        .bind(time::format(now))
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    async fn select_services(
+        &self,
+        filter: &'static str,
+        arg: &str,
+    ) -> Result<Vec<ServiceRecord>, StoreError> {
+        let sql = sqlx::AssertSqlSafe(format!("{SERVICE_COLUMNS} WHERE {filter} ORDER BY name"));
+        #[allow(clippy::type_complexity)]
+        let rows: Vec<(
+            String,
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+            String,
+            String,
+        )> = on_pool!(self, pool => sqlx::query(sql)
+                .bind(arg.to_owned())
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| Ok::<_, sqlx::Error>((
+                    r.try_get("id")?, r.try_get("tenant_id")?, r.try_get("name")?, r.try_get("purpose")?,
+                    r.try_get("department")?, r.try_get("provider_org_id")?, r.try_get("integrator_org_id")?,
+                    r.try_get("details")?, r.try_get("created_at")?, r.try_get("updated_at")?,
+                )))
+                .collect::<Result<Vec<_>, _>>()?);
+        rows.into_iter()
+            .map(
+                |(
+                    id,
+                    tenant_id,
+                    name,
+                    purpose,
+                    department,
+                    provider_org_id,
+                    integrator_org_id,
+                    details,
+                    created,
+                    updated,
+                )| {
+                    Ok(ServiceRecord {
+                        id,
+                        tenant_id,
+                        name,
+                        purpose,
+                        department,
+                        provider_org_id,
+                        integrator_org_id,
+                        details: parse_json(&details)?,
+                        created_at: time::parse(&created)?,
+                        updated_at: time::parse(&updated)?,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    pub async fn service(&self, id: &str) -> Result<Option<ServiceRecord>, StoreError> {
+        Ok(self.select_services("id = $1", id).await?.pop())
+    }
+
+    pub async fn services_in_tenant(
+        &self,
+        tenant_id: &str,
+    ) -> Result<Vec<ServiceRecord>, StoreError> {
+        self.select_services("tenant_id = $1", tenant_id).await
+    }
+
+    // -- assessments ------------------------------------------------------
+
+    /// Creates an assessment with its items (in the given order) in one
+    /// transaction, and records it in the history.
+    pub async fn create_assessment(
+        &self,
+        record: &AssessmentRecord,
+        items: &[(ItemKey, String)],
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let at = time::format(record.opened_at);
+        let catalogs = serde_json::to_string(&record.catalogs)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO assessments (id, tenant_id, service_id, phase, catalogs, profile, status, due_date, opened_by, opened_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $9)",
+            )
+            .bind(&record.id)
+            .bind(&record.tenant_id)
+            .bind(&record.service_id)
+            .bind(&record.phase)
+            .bind(&catalogs)
+            .bind(json_text(&record.profile))
+            .bind(&record.due_date)
+            .bind(&record.opened_by)
+            .bind(&at)
+            .execute(&mut *tx)
+            .await?;
+            for (position, (key, level)) in items.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO assessment_items (assessment_id, catalog_id, requirement_id, party, level, position, state, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 'open', $7)",
+                )
+                .bind(&record.id)
+                .bind(&key.catalog_id)
+                .bind(&key.requirement_id)
+                .bind(&key.party)
+                .bind(level)
+                .bind(i64::try_from(position).unwrap_or(i64::MAX))
+                .bind(&at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let details = serde_json::json!({"phase": record.phase, "catalogs": record.catalogs, "items": items.len()});
+            history_in_tx!(tx, &record.id, &at, actor, "opened", None::<String>, &details);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    async fn select_assessments(
+        &self,
+        filter: &'static str,
+        arg: &str,
+    ) -> Result<Vec<AssessmentRecord>, StoreError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "{ASSESSMENT_COLUMNS} WHERE {filter} ORDER BY opened_at DESC"
+        ));
+        #[allow(clippy::type_complexity)]
+        let rows: Vec<(
+            (String, String, String, String, String, String, String),
+            (
+                Option<String>,
+                String,
+                String,
+                Option<String>,
+                Option<String>,
+                String,
+            ),
+        )> = on_pool!(self, pool => sqlx::query(sql)
+            .bind(arg.to_owned())
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| Ok::<_, sqlx::Error>((
+                (r.try_get("id")?, r.try_get("tenant_id")?, r.try_get("service_id")?, r.try_get("phase")?,
+                 r.try_get("catalogs")?, r.try_get("profile")?, r.try_get("status")?),
+                (r.try_get("due_date")?, r.try_get("opened_by")?, r.try_get("opened_at")?, r.try_get("verdict")?,
+                 r.try_get("decision")?, r.try_get("updated_at")?),
+            )))
+            .collect::<Result<Vec<_>, _>>()?);
+        rows.into_iter()
+            .map(
+                |(
+                    (id, tenant_id, service_id, phase, catalogs, profile, status),
+                    (due_date, opened_by, opened_at, verdict, decision, updated),
+                )| {
+                    Ok(AssessmentRecord {
+                        id,
+                        tenant_id,
+                        service_id,
+                        phase,
+                        catalogs: serde_json::from_str(&catalogs)
+                            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                        profile: parse_json(&profile)?,
+                        status,
+                        due_date,
+                        opened_by,
+                        opened_at: time::parse(&opened_at)?,
+                        verdict,
+                        decision: decision.as_deref().map(parse_json).transpose()?,
+                        updated_at: time::parse(&updated)?,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    pub async fn assessment(&self, id: &str) -> Result<Option<AssessmentRecord>, StoreError> {
+        Ok(self.select_assessments("id = $1", id).await?.pop())
+    }
+
+    pub async fn assessments_in_tenant(
+        &self,
+        tenant_id: &str,
+    ) -> Result<Vec<AssessmentRecord>, StoreError> {
+        self.select_assessments("tenant_id = $1", tenant_id).await
+    }
+
+    /// The assessments a vendor user is invited to.
+    pub async fn assessments_of_invitee(
+        &self,
+        user_id: &str,
+    ) -> Result<Vec<AssessmentRecord>, StoreError> {
+        self.select_assessments(
+            "id IN (SELECT assessment_id FROM assessment_invitations WHERE user_id = $1)",
+            user_id,
+        )
+        .await
+    }
+
+    // -- invitations ------------------------------------------------------
+
+    pub async fn invite(
+        &self,
+        assessment_id: &str,
+        user_id: &str,
+        party: &str,
+        now: Timestamp,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let at = time::format(now);
+        let result = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let inserted = sqlx::query(
+                "INSERT INTO assessment_invitations (assessment_id, user_id, party, invited_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(assessment_id)
+            .bind(user_id)
+            .bind(party)
+            .bind(&at)
+            .execute(&mut *tx)
+            .await;
+            match inserted {
+                Err(e) => Err(e),
+                Ok(_) => {
+                    let details = serde_json::json!({"user_id": user_id, "party": party});
+                    history_in_tx!(tx, assessment_id, &at, actor, "invited", None::<String>, &details);
+                    tx.commit().await
+                }
+            }
+        });
+        match result {
+            Ok(()) => Ok(()),
+            Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+                Err(StoreError::Conflict("招待".into()))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn invitations(&self, assessment_id: &str) -> Result<Vec<Invitation>, StoreError> {
+        let rows: Vec<(String, String, String)> = on_pool!(self, pool => sqlx::query(
+            "SELECT user_id, party, invited_at FROM assessment_invitations WHERE assessment_id = $1 ORDER BY invited_at, user_id",
+        )
+        .bind(assessment_id)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| Ok::<_, sqlx::Error>((r.try_get("user_id")?, r.try_get("party")?, r.try_get("invited_at")?)))
+        .collect::<Result<Vec<_>, _>>()?);
+        rows.into_iter()
+            .map(|(user_id, party, at)| {
+                Ok(Invitation {
+                    assessment_id: assessment_id.to_owned(),
+                    user_id,
+                    party,
+                    invited_at: time::parse(&at)?,
+                })
+            })
+            .collect()
+    }
+
+    // -- items ------------------------------------------------------------
+
+    /// The items of an assessment in checklist order, optionally one party's.
+    pub async fn items(
+        &self,
+        assessment_id: &str,
+        party: Option<&str>,
+    ) -> Result<Vec<ItemRecord>, StoreError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "{ITEM_COLUMNS} WHERE assessment_id = $1 AND ($2 = '' OR party = $2) ORDER BY position"
+        ));
+        #[allow(clippy::type_complexity)]
+        let rows: Vec<(
+            String,
+            String,
+            String,
+            String,
+            i64,
+            Option<String>,
+            String,
+            Option<String>,
+            String,
+        )> = on_pool!(self, pool => sqlx::query(sql)
+                .bind(assessment_id)
+                .bind(party.unwrap_or(""))
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| Ok::<_, sqlx::Error>((
+                    r.try_get("catalog_id")?, r.try_get("requirement_id")?, r.try_get("party")?, r.try_get("level")?,
+                    r.try_get("position")?, r.try_get("answer")?, r.try_get("state")?, r.try_get("review_comment")?,
+                    r.try_get("updated_at")?,
+                )))
+                .collect::<Result<Vec<_>, _>>()?);
+        rows.into_iter()
+            .map(
+                |(
+                    catalog_id,
+                    requirement_id,
+                    party,
+                    level,
+                    position,
+                    answer,
+                    state,
+                    review_comment,
+                    updated,
+                )| {
+                    Ok(ItemRecord {
+                        key: ItemKey {
+                            catalog_id,
+                            requirement_id,
+                            party,
+                        },
+                        level,
+                        position,
+                        answer: answer.as_deref().map(parse_json).transpose()?,
+                        state,
+                        review_comment,
+                        updated_at: time::parse(&updated)?,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    /// Saves a vendor's (draft) answer, only while the item is open or
+    /// returned; false if it is not (submitted or accepted).
+    pub async fn save_answer(
+        &self,
+        assessment_id: &str,
+        key: &ItemKey,
+        answer: &serde_json::Value,
+        now: Timestamp,
+        actor: &Actor,
+    ) -> Result<bool, StoreError> {
+        let at = time::format(now);
+        let changed = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query(
+                "UPDATE assessment_items SET answer = $1, updated_at = $2 \
+                 WHERE assessment_id = $3 AND catalog_id = $4 AND requirement_id = $5 AND party = $6 AND state IN ('open', 'returned')",
+            )
+            .bind(json_text(answer))
+            .bind(&at)
+            .bind(assessment_id)
+            .bind(&key.catalog_id)
+            .bind(&key.requirement_id)
+            .bind(&key.party)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 1 {
+                history_in_tx!(tx, assessment_id, &at, actor, "answered", Some(key.label()), answer);
+            }
+            tx.commit().await?;
+            n == 1
+        });
+        Ok(changed)
+    }
+
+    /// Submits every open or returned item of `party` (all must have an
+    /// answer; the caller checks). Returns how many were submitted.
+    pub async fn submit_party(
+        &self,
+        assessment_id: &str,
+        party: &str,
+        now: Timestamp,
+        actor: &Actor,
+    ) -> Result<u64, StoreError> {
+        let at = time::format(now);
+        let n = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query(
+                "UPDATE assessment_items SET state = 'submitted', updated_at = $1 \
+                 WHERE assessment_id = $2 AND party = $3 AND state IN ('open', 'returned') AND answer IS NOT NULL",
+            )
+            .bind(&at)
+            .bind(assessment_id)
+            .bind(party)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            sqlx::query("UPDATE assessment_invitations SET submitted_at = $1 WHERE assessment_id = $2 AND party = $3")
+                .bind(&at)
+                .bind(assessment_id)
+                .bind(party)
+                .execute(&mut *tx)
+                .await?;
+            let details = serde_json::json!({"party": party, "items": n});
+            history_in_tx!(tx, assessment_id, &at, actor, "submitted", None::<String>, &details);
+            tx.commit().await?;
+            n
+        });
+        Ok(n)
+    }
+
+    /// Accepts or returns a submitted (or accepted) item. False if the item
+    /// is not in review.
+    pub async fn review_item(
+        &self,
+        assessment_id: &str,
+        key: &ItemKey,
+        accept: bool,
+        comment: Option<&str>,
+        now: Timestamp,
+        actor: &Actor,
+    ) -> Result<bool, StoreError> {
+        let at = time::format(now);
+        let state = if accept { "accepted" } else { "returned" };
+        let changed = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query(
+                "UPDATE assessment_items SET state = $1, review_comment = $2, updated_at = $3 \
+                 WHERE assessment_id = $4 AND catalog_id = $5 AND requirement_id = $6 AND party = $7 AND state IN ('submitted', 'accepted')",
+            )
+            .bind(state)
+            .bind(comment)
+            .bind(&at)
+            .bind(assessment_id)
+            .bind(&key.catalog_id)
+            .bind(&key.requirement_id)
+            .bind(&key.party)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 1 {
+                let details = serde_json::json!({"decision": state, "comment": comment});
+                history_in_tx!(tx, assessment_id, &at, actor, if accept { "accepted" } else { "returned" }, Some(key.label()), &details);
+            }
+            tx.commit().await?;
+            n == 1
+        });
+        Ok(changed)
+    }
+
+    /// Records the verdict and closes the assessment (only once: false if
+    /// it is already decided).
+    pub async fn record_verdict(
+        &self,
+        assessment_id: &str,
+        verdict: &str,
+        decision: &serde_json::Value,
+        now: Timestamp,
+        actor: &Actor,
+    ) -> Result<bool, StoreError> {
+        let at = time::format(now);
+        let changed = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query(
+                "UPDATE assessments SET status = 'decided', verdict = $1, decision = $2, updated_at = $3 WHERE id = $4 AND status = 'open'",
+            )
+            .bind(verdict)
+            .bind(json_text(decision))
+            .bind(&at)
+            .bind(assessment_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 1 {
+                history_in_tx!(tx, assessment_id, &at, actor, "decided", None::<String>, decision);
+            }
+            tx.commit().await?;
+            n == 1
+        });
+        Ok(changed)
+    }
+
+    /// The history of an assessment, oldest first.
+    pub async fn assessment_history(
+        &self,
+        assessment_id: &str,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        #[allow(clippy::type_complexity)]
+        let rows: Vec<(
+            i64,
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+            Option<String>,
+            String,
+        )> = on_pool!(self, pool => sqlx::query(
+            "SELECT seq, at, actor_id, actor_name, event, item, details FROM assessment_history WHERE assessment_id = $1 ORDER BY seq",
+        )
+        .bind(assessment_id)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| Ok::<_, sqlx::Error>((
+            r.try_get("seq")?, r.try_get("at")?, r.try_get("actor_id")?, r.try_get("actor_name")?,
+            r.try_get("event")?, r.try_get("item")?, r.try_get("details")?,
+        )))
+        .collect::<Result<Vec<_>, _>>()?);
+        rows.into_iter()
+            .map(|(seq, at, actor_id, actor_name, event, item, details)| {
+                Ok(HistoryEntry {
+                    seq,
+                    at: time::parse(&at)?,
+                    actor_id,
+                    actor_name,
+                    event,
+                    item,
+                    details: parse_json(&details)?,
+                })
+            })
+            .collect()
+    }
+}
