@@ -4,89 +4,15 @@
 // suspends the user with one click and the user's open session ends on the
 // next request. Run by crates/kijun-cli/tests/browser.rs with KIJUN_BIN set.
 
-import { spawn } from 'node:child_process';
-import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
-
-const BIN = process.env.KIJUN_BIN;
-const CHROMIUM = process.env.KIJUN_CHROMIUM || '/usr/bin/chromium';
-const SHOTS = process.env.KIJUN_SCREENSHOT_DIR;
-assert.ok(BIN, 'KIJUN_BIN must name the kijun binary');
-
-function base32Decode(text) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const ch of text.replace(/=+$/, '').toUpperCase()) {
-    const v = alphabet.indexOf(ch);
-    assert.ok(v >= 0, `bad base32 character ${ch}`);
-    bits += v.toString(2).padStart(5, '0');
-  }
-  const bytes = [];
-  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
-  return Buffer.from(bytes);
-}
-
-// RFC 6238 TOTP, HMAC-SHA-256, 6 digits, 30 s (kijun's default).
-function totp(secret, offsetSteps = 0) {
-  const counter = Math.floor(Date.now() / 1000 / 30) + offsetSteps;
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(counter));
-  const h = createHmac('sha256', base32Decode(secret)).update(msg).digest();
-  const off = h[h.length - 1] & 0x0f;
-  return ((h.readUInt32BE(off) & 0x7fffffff) % 1_000_000).toString().padStart(6, '0');
-}
-
-async function startServer(dir) {
-  const child = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'data')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout });
-  let base, token;
-  for await (const line of lines) {
-    if (line.startsWith('kijun: listening on ')) base = line.slice('kijun: listening on '.length).trim();
-    if (line.startsWith('kijun: setup token: ')) token = line.slice('kijun: setup token: '.length).trim();
-    if (base && token) break;
-  }
-  lines.on('line', () => {}); // keep draining
-  assert.ok(base && token, 'server printed its address and setup token');
-  return { child, base, token };
-}
-
-const ADMIN_PW = 'Kanri-Sha#2026-Pass';
-const USER_PW = 'Shokiki-Pass#2026';
-const NEW_PW = 'Atarashii-Pass#2027';
-
-async function enrollMfa(page) {
-  await page.waitForURL('**/mfa/enroll');
-  assert.ok(await page.locator('.qr svg').count() > 0, 'QR code shown');
-  const secret = (await page.locator('#totp-secret').textContent()).trim();
-  await page.getByLabel('確認コード（6桁）').fill(totp(secret));
-  await page.getByRole('button', { name: '登録する' }).click();
-  await page.getByRole('heading', { name: '回復コード' }).waitFor();
-  assert.equal(await page.locator('#recovery-codes li').count(), 10);
-  await page.getByRole('link', { name: '続ける' }).click();
-  return secret;
-}
-
-async function login(page, base, username, password) {
-  await page.goto(`${base}/login`);
-  await page.getByLabel('ユーザー名').fill(username);
-  await page.getByLabel('パスワード', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'ログイン' }).click();
-}
+import { ADMIN_PW, NEW_PW, SHOTS, USER_PW, enrollMfa, launch, login, startServer } from './lib.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'kijun-browser-'));
 const server = await startServer(dir);
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 try {
   const { base, token } = server;
   const admin = await (await browser.newContext()).newPage();

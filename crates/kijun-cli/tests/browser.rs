@@ -10,10 +10,16 @@ use std::process::Command;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
-const SCRIPTS: &[(&str, &str)] = &[(
-    "browser::login_with_mfa_and_suspend_a_user",
-    "login_mfa_suspend.mjs",
-)];
+const SCRIPTS: &[(&str, &str)] = &[
+    (
+        "browser::login_with_mfa_and_suspend_a_user",
+        "login_mfa_suspend.mjs",
+    ),
+    (
+        "browser::reviewer_and_vendor_assessment_paths",
+        "assessment_paths.mjs",
+    ),
+];
 
 fn browser_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser")
@@ -32,7 +38,10 @@ fn missing() -> Option<String> {
     if !chromium().exists() {
         return Some(format!("{} is not installed", chromium().display()));
     }
-    if !browser_dir().join("node_modules/playwright-core").exists() {
+    if ["playwright-core", "axe-core"]
+        .iter()
+        .any(|m| !browser_dir().join("node_modules").join(m).exists())
+    {
         return Some("run `npm ci --prefix tests/browser` first".into());
     }
     None

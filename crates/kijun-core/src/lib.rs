@@ -18,11 +18,14 @@
 //! - [`workflow`]: the assessment item life cycle, answer checks, verdict limits.
 //! - [`error`]: located load errors (`file:line:column: message`).
 //! - [`auth`]: password hashes and policy, TOTP, lockout, rate limiting.
+//! - [`calendar`]: the Japanese closed-day calendar (閉庁日) and national holidays.
+//! - [`sla`]: SLA arithmetic — availability, recovery, inquiry answer times, 年度 counts.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod answer;
 pub mod auth;
+pub mod calendar;
 pub mod catalog;
 pub mod condition;
 pub mod control;
@@ -32,6 +35,7 @@ pub mod evaluate;
 pub mod library;
 pub mod profile;
 pub mod service;
+pub mod sla;
 pub mod template;
 pub mod workflow;
 

@@ -102,6 +102,12 @@ const MIGRATIONS: &[EmbeddedMigration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_assessments.sql"),
         postgres: include_str!("../migrations/postgres/0004_assessments.sql"),
     },
+    EmbeddedMigration {
+        version: 5,
+        description: "evidence",
+        sqlite: include_str!("../migrations/sqlite/0005_evidence.sql"),
+        postgres: include_str!("../migrations/postgres/0005_evidence.sql"),
+    },
 ];
 
 /// Every migration file name under `migrations/<backend>/` that the binary
@@ -111,6 +117,7 @@ pub const MIGRATION_FILES: &[&str] = &[
     "0002_accounts.sql",
     "0003_audit_retention.sql",
     "0004_assessments.sql",
+    "0005_evidence.sql",
 ];
 
 fn migrator(backend: Backend) -> Migrator {

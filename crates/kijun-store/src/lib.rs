@@ -14,6 +14,9 @@
 //! - [`assessment`]: services, assessments, items, invitations, reviews,
 //!   verdicts and their history.
 //! - [`account`]: users, roles, sessions, API tokens, setup tokens, settings.
+//! - [`evidence`]: evidence files (証跡ファイル): the blob store, per-tenant
+//!   data keys wrapped by the master key, chunked AES-256-GCM encryption and
+//!   the content-type allow-list.
 //! - [`time`]: the one text representation of UTC timestamps.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -22,6 +25,7 @@ pub mod account;
 pub mod assessment;
 pub mod audit;
 pub mod db;
+pub mod evidence;
 pub mod tenant;
 pub mod time;
 

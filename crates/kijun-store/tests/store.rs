@@ -14,11 +14,13 @@ use std::sync::Arc;
 
 use jiff::{Timestamp, ToSpan};
 use kijun_store::audit::SYSTEM_CHAIN;
+use kijun_store::evidence::{self, BlobError, BlobStore, EvidenceError, FsBlobStore, Vault};
 use kijun_store::{
     ApiToken, AuditFilter, AuditProblem, Backend, NewAuditEntry, NewUser, Role, Session, Store,
     StoreError,
 };
 use libtest_mimic::{Arguments, Failed, Trial};
+use sha2::{Digest, Sha256};
 use sqlx::Connection;
 
 type TestResult = Result<(), Failed>;
@@ -692,6 +694,696 @@ async fn a_forged_checkpoint_is_detected(db: Db) -> TestResult {
     )
 }
 
+// ---------------------------------------------------------------------------
+// Evidence files
+
+const MASTER_KEY: [u8; 32] = [0x42; 32];
+const OTHER_MASTER_KEY: [u8; 32] = [0x17; 32];
+const MAX_SIZE: u64 = 10 * 1024 * 1024;
+
+/// A tenant with one user, a vault and a blob store in a fresh directory.
+struct EvidenceFixture {
+    tenant: String,
+    user: String,
+    vault: Vault,
+    blobs: FsBlobStore,
+    dir: tempfile::TempDir,
+}
+
+async fn tenant_with_user(store: &Store, slug: &str) -> Result<(String, String), Failed> {
+    let t = store
+        .create_tenant(slug, &format!("{slug}市"), t0())
+        .await
+        .map_err(fail)?;
+    let u = store
+        .create_user(
+            &new_user(Some(&t.id), &format!("{slug}-vendor"), Role::Vendor),
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    Ok((t.id, u.id))
+}
+
+async fn evidence_fixture(db: &Db) -> Result<EvidenceFixture, Failed> {
+    let (tenant, user) = tenant_with_user(&db.store, "funabashi").await?;
+    let dir = tempfile::tempdir().map_err(fail)?;
+    Ok(EvidenceFixture {
+        tenant,
+        user,
+        vault: Vault::new(&MASTER_KEY),
+        blobs: FsBlobStore::new(dir.path().join("blobs")),
+        dir,
+    })
+}
+
+/// `len` bytes of CSV text whose lines differ from one another.
+fn csv_bytes(len: usize) -> Vec<u8> {
+    let mut s = String::from("番号,項目,回答\n");
+    let mut i = 0u64;
+    while s.len() < len {
+        s.push_str(&format!("{i},要件{},{}\n", i * 7 % 1000, i * 31 % 977));
+        i += 1;
+    }
+    let mut cut = len;
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    s.truncate(cut);
+    while s.len() < len {
+        s.push('\n');
+    }
+    s.into_bytes()
+}
+
+fn pdf_bytes(len: usize) -> Vec<u8> {
+    let mut v = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec();
+    let mut x: u32 = 12345;
+    while v.len() < len {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        v.push((x >> 16) as u8);
+    }
+    v.truncate(len);
+    v
+}
+
+/// A minimal ZIP archive (stored, empty entries) with these entry names.
+fn zip_with(names: &[&str]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for name in names {
+        let offset = out.len() as u32;
+        out.extend_from_slice(b"PK\x03\x04");
+        out.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        out.extend_from_slice(&[0; 12]);
+        out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        out.extend_from_slice(&[0, 0]);
+        out.extend_from_slice(name.as_bytes());
+        central.extend_from_slice(b"PK\x01\x02");
+        central.extend_from_slice(&[20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        central.extend_from_slice(&[0; 12]);
+        central.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        central.extend_from_slice(&[0; 12]);
+        central.extend_from_slice(&offset.to_le_bytes());
+        central.extend_from_slice(name.as_bytes());
+    }
+    let cd_offset = out.len() as u32;
+    let cd_size = central.len() as u32;
+    out.extend_from_slice(&central);
+    out.extend_from_slice(b"PK\x05\x06");
+    out.extend_from_slice(&[0, 0, 0, 0]);
+    out.extend_from_slice(&(names.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(names.len() as u16).to_le_bytes());
+    out.extend_from_slice(&cd_size.to_le_bytes());
+    out.extend_from_slice(&cd_offset.to_le_bytes());
+    out.extend_from_slice(&[0, 0]);
+    out
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+async fn evidence_is_encrypted_at_rest_and_reads_back(db: Db) -> TestResult {
+    let f = evidence_fixture(&db).await?;
+    let plain = csv_bytes(150 * 1024);
+    let put = |name: &'static str| {
+        db.store.put_evidence(
+            &f.vault,
+            &f.blobs,
+            &f.tenant,
+            &f.user,
+            name,
+            "text/csv",
+            &plain,
+            MAX_SIZE,
+            t0(),
+        )
+    };
+    let a = put("../../秘密/回答一覧.csv").await.map_err(fail)?;
+    let b = put("回答一覧.csv").await.map_err(fail)?;
+    check(
+        a.filename == "回答一覧.csv",
+        format!("filename {:?}", a.filename),
+    )?;
+    check(
+        a.content_type == "text/csv" && a.size == plain.len() as u64 && a.owner_user_id == f.user,
+        format!("{a:?}"),
+    )?;
+    check(
+        a.sha256 == sha256_hex(&plain),
+        "recorded SHA-256 is the plaintext's",
+    )?;
+    check(a.key_id == b.key_id && a.id != b.id, "one key, two ids")?;
+
+    let disk_a = std::fs::read(f.blobs.path_of(&a.blob_key).map_err(fail)?).map_err(fail)?;
+    let disk_b = std::fs::read(f.blobs.path_of(&b.blob_key).map_err(fail)?).map_err(fail)?;
+    check(
+        f.blobs
+            .path_of(&a.blob_key)
+            .map_err(fail)?
+            .starts_with(f.dir.path()),
+        "blob under the root",
+    )?;
+    check(
+        disk_a.len() == evidence::BLOB_HEADER_LEN + plain.len() + 3 * evidence::CHUNK_OVERHEAD,
+        format!("blob length {}", disk_a.len()),
+    )?;
+    check(
+        disk_a != plain && disk_a != disk_b,
+        "ciphertext differs per upload",
+    )?;
+    for probe in [
+        &plain[..32],
+        &plain[70_000..70_032],
+        &plain[plain.len() - 32..],
+    ] {
+        check(
+            !disk_a.windows(32).any(|w| w == probe) && !disk_b.windows(32).any(|w| w == probe),
+            "no plaintext on disk",
+        )?;
+    }
+    let leftovers: Vec<String> = std::fs::read_dir(
+        f.blobs
+            .path_of(&a.blob_key)
+            .map_err(fail)?
+            .parent()
+            .ok_or("parent")?,
+    )
+    .map_err(fail)?
+    .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+    .filter(|n| n.starts_with('.'))
+    .collect();
+    check(
+        leftovers.is_empty(),
+        format!("temporary files left: {leftovers:?}"),
+    )?;
+
+    let got = db.store.evidence(&a.id).await.map_err(fail)?;
+    check(got.as_ref() == Some(&a), format!("{got:?}"))?;
+    let read = db
+        .store
+        .read_evidence(&f.vault, &f.blobs, &a)
+        .await
+        .map_err(fail)?;
+    check(read == plain, "exact bytes back")?;
+    check(sha256_hex(&read) == a.sha256, "digest")?;
+    let listed = db.store.evidence_in_tenant(&f.tenant).await.map_err(fail)?;
+    check(listed.len() == 2, format!("{} listed", listed.len()))?;
+    check(
+        db.store.evidence("nope").await.map_err(fail)?.is_none(),
+        "unknown id",
+    )
+}
+
+async fn evidence_with_a_wrong_master_key_fails_closed(db: Db) -> TestResult {
+    let f = evidence_fixture(&db).await?;
+    let plain = pdf_bytes(5000);
+    let rec = db
+        .store
+        .put_evidence(
+            &f.vault,
+            &f.blobs,
+            &f.tenant,
+            &f.user,
+            "a.pdf",
+            "application/pdf",
+            &plain,
+            MAX_SIZE,
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    let wrong = Vault::new(&OTHER_MASTER_KEY);
+    check(
+        wrong.master_key_id() != f.vault.master_key_id(),
+        "ids differ",
+    )?;
+    let read = db.store.read_evidence(&wrong, &f.blobs, &rec).await;
+    let Err(e) = read else {
+        return Err("read with a wrong master key succeeded".into());
+    };
+    let msg = e.to_string();
+    check(
+        matches!(e, EvidenceError::MasterKeyMismatch { .. })
+            && msg.contains("マスター鍵が一致しません")
+            && msg.contains(f.vault.master_key_id())
+            && msg.contains(wrong.master_key_id()),
+        msg.clone(),
+    )?;
+    let put = db
+        .store
+        .put_evidence(
+            &wrong,
+            &f.blobs,
+            &f.tenant,
+            &f.user,
+            "b.pdf",
+            "application/pdf",
+            &plain,
+            MAX_SIZE,
+            t0(),
+        )
+        .await;
+    check(
+        matches!(put, Err(EvidenceError::MasterKeyMismatch { .. })),
+        format!("{put:?}"),
+    )?;
+    let key = db
+        .store
+        .tenant_key(&f.tenant)
+        .await
+        .map_err(fail)?
+        .ok_or("key")?;
+    check(
+        key.key_id == rec.key_id && key.master_key_id == f.vault.master_key_id(),
+        "the stored key is untouched",
+    )?;
+    check(
+        db.store
+            .evidence_in_tenant(&f.tenant)
+            .await
+            .map_err(fail)?
+            .len()
+            == 1,
+        "nothing stored with the wrong key",
+    )?;
+
+    // A wrapped key copied to another tenant's row does not open there.
+    let (other, other_user) = tenant_with_user(&db.store, "ichikawa").await?;
+    db.store
+        .put_evidence(
+            &f.vault,
+            &f.blobs,
+            &other,
+            &other_user,
+            "c.pdf",
+            "application/pdf",
+            &plain,
+            MAX_SIZE,
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    db.raw(&format!(
+        "UPDATE tenant_keys SET wrapped_key = (SELECT wrapped_key FROM tenant_keys WHERE tenant_id = '{}') WHERE tenant_id = '{other}'",
+        f.tenant
+    ))
+    .await
+    .map_err(fail)?;
+    let moved = db.store.tenant_data_key(&f.vault, &other, t0()).await;
+    check(
+        matches!(moved, Err(EvidenceError::KeyUnwrap { .. })),
+        format!("{moved:?}"),
+    )?;
+    // The right key still reads.
+    let back = db
+        .store
+        .read_evidence(&f.vault, &f.blobs, &rec)
+        .await
+        .map_err(fail)?;
+    check(back == plain, "right key reads")
+}
+
+async fn tampered_evidence_blobs_are_detected(db: Db) -> TestResult {
+    let f = evidence_fixture(&db).await?;
+    let plain = csv_bytes(150 * 1024); // 3 chunks: 64 KiB, 64 KiB, 22 KiB
+    let put = |tenant: String, user: String| {
+        let plain = plain.clone();
+        let (vault, blobs, store) = (&f.vault, &f.blobs, &db.store);
+        async move {
+            store
+                .put_evidence(
+                    vault,
+                    blobs,
+                    &tenant,
+                    &user,
+                    "x.csv",
+                    "text/csv",
+                    &plain,
+                    MAX_SIZE,
+                    t0(),
+                )
+                .await
+        }
+    };
+    let one = put(f.tenant.clone(), f.user.clone()).await.map_err(fail)?;
+    let two = put(f.tenant.clone(), f.user.clone()).await.map_err(fail)?;
+    let (t2, u2) = tenant_with_user(&db.store, "ichikawa").await?;
+    let three = put(t2, u2).await.map_err(fail)?;
+    let original = f.blobs.get(&one.blob_key).await.map_err(fail)?;
+    let h = evidence::BLOB_HEADER_LEN;
+    let full = evidence::CHUNK_SIZE + evidence::CHUNK_OVERHEAD;
+    check(original.len() == h + 2 * full + 22 * 1024 + 28, "layout")?;
+
+    let flip = |at: usize| {
+        let mut b = original.clone();
+        b[at] ^= 0x01;
+        b
+    };
+    let mut swapped = original.clone();
+    swapped[h..h + full].copy_from_slice(&original[h + full..h + 2 * full]);
+    swapped[h + full..h + 2 * full].copy_from_slice(&original[h..h + full]);
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("flipped ciphertext byte", flip(h + full + 12 + 100)),
+        ("flipped nonce byte", flip(h + 3)),
+        ("flipped tag byte", flip(original.len() - 1)),
+        ("flipped header byte", flip(7)),
+        ("swapped chunks", swapped),
+        ("last chunk dropped", original[..h + 2 * full].to_vec()),
+        ("last chunk cut", original[..original.len() - 1].to_vec()),
+        ("last chunk duplicated", {
+            let mut b = original.clone();
+            b.extend_from_slice(&original[h + 2 * full..]);
+            b
+        }),
+        ("header only", original[..h].to_vec()),
+    ];
+    for (what, bytes) in cases {
+        f.blobs.put(&one.blob_key, bytes).await.map_err(fail)?;
+        let r = db.store.read_evidence(&f.vault, &f.blobs, &one).await;
+        check(
+            matches!(r, Err(EvidenceError::Tampered { .. })),
+            format!("{what}: {r:?}"),
+        )?;
+    }
+    f.blobs
+        .put(&one.blob_key, original.clone())
+        .await
+        .map_err(fail)?;
+    check(
+        db.store
+            .read_evidence(&f.vault, &f.blobs, &one)
+            .await
+            .map_err(fail)?
+            == plain,
+        "restored blob reads",
+    )?;
+
+    // The blob of one evidence copied over another's (same plaintext, same
+    // tenant and key) or another tenant's.
+    for target in [&two, &three] {
+        let saved = f.blobs.get(&target.blob_key).await.map_err(fail)?;
+        f.blobs
+            .put(&target.blob_key, original.clone())
+            .await
+            .map_err(fail)?;
+        let r = db.store.read_evidence(&f.vault, &f.blobs, target).await;
+        check(
+            matches!(r, Err(EvidenceError::Tampered { .. })),
+            format!("copied blob: {r:?}"),
+        )?;
+        f.blobs.put(&target.blob_key, saved).await.map_err(fail)?;
+    }
+
+    // A record pointing at another evidence's blob, or with an edited digest.
+    let mut pointed = two.clone();
+    pointed.blob_key = one.blob_key.clone();
+    let r = db.store.read_evidence(&f.vault, &f.blobs, &pointed).await;
+    check(
+        matches!(r, Err(EvidenceError::Tampered { .. })),
+        format!("pointed: {r:?}"),
+    )?;
+    db.raw(&format!(
+        "UPDATE evidence SET sha256 = '{}' WHERE id = '{}'",
+        "0".repeat(64),
+        two.id
+    ))
+    .await
+    .map_err(fail)?;
+    let edited = db
+        .store
+        .evidence(&two.id)
+        .await
+        .map_err(fail)?
+        .ok_or("two")?;
+    let r = db.store.read_evidence(&f.vault, &f.blobs, &edited).await;
+    check(
+        matches!(&r, Err(EvidenceError::Tampered { reason, .. }) if reason.contains("SHA-256")),
+        format!("digest edit: {r:?}"),
+    )?;
+
+    // A missing blob.
+    f.blobs.delete(&three.blob_key).await.map_err(fail)?;
+    f.blobs.delete(&three.blob_key).await.map_err(fail)?;
+    let r = db.store.read_evidence(&f.vault, &f.blobs, &three).await;
+    check(
+        matches!(r, Err(EvidenceError::Blob(BlobError::NotFound(_)))),
+        format!("missing: {r:?}"),
+    )?;
+    let bad_key = f.blobs.put("../escape", vec![1]).await;
+    check(
+        matches!(bad_key, Err(BlobError::InvalidKey(_))),
+        format!("{bad_key:?}"),
+    )
+}
+
+async fn evidence_types_are_checked_by_content(db: Db) -> TestResult {
+    let f = evidence_fixture(&db).await?;
+    let put = |name: &'static str, declared: &'static str, bytes: Vec<u8>, max: u64| {
+        let (vault, blobs, store, tenant, user) = (
+            &f.vault,
+            &f.blobs,
+            &db.store,
+            f.tenant.clone(),
+            f.user.clone(),
+        );
+        async move {
+            store
+                .put_evidence(
+                    vault,
+                    blobs,
+                    &tenant,
+                    &user,
+                    name,
+                    declared,
+                    &bytes,
+                    max,
+                    t0(),
+                )
+                .await
+        }
+    };
+
+    // Refusals before anything is stored (no key is made either).
+    let r = put("a.png", "image/png", pdf_bytes(2000), MAX_SIZE).await;
+    check(
+        matches!(&r, Err(EvidenceError::ContentType { declared, detected })
+            if declared == "image/png" && detected == "application/pdf"),
+        format!("pdf as png: {r:?}"),
+    )?;
+    let mut exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xFF\xFF".to_vec();
+    exe.extend_from_slice(&[0u8; 200]);
+    for declared in ["application/octet-stream", "application/pdf", "text/plain"] {
+        let r = put("setup.pdf", declared, exe.clone(), MAX_SIZE).await;
+        check(
+            matches!(r, Err(EvidenceError::NotAllowed { .. })),
+            format!("exe as {declared}: {r:?}"),
+        )?;
+    }
+    let r = put("a.txt", "text/plain", b"abc\0def".to_vec(), MAX_SIZE).await;
+    check(
+        matches!(r, Err(EvidenceError::NotAllowed { .. })),
+        format!("NUL: {r:?}"),
+    )?;
+    let shift_jis = b"\x94\xD4\x8D\x86,\x8D\x80\x96\xDA\n".to_vec();
+    let r = put("sjis.csv", "text/csv", shift_jis, MAX_SIZE).await;
+    check(
+        matches!(r, Err(EvidenceError::NotAllowed { .. })),
+        format!("Shift_JIS: {r:?}"),
+    )?;
+    let r = put(
+        "a.html",
+        "text/html",
+        b"<script>alert(1)</script>".to_vec(),
+        MAX_SIZE,
+    )
+    .await;
+    check(
+        matches!(r, Err(EvidenceError::ContentType { .. })),
+        format!("html: {r:?}"),
+    )?;
+    let r = put("empty.txt", "text/plain", Vec::new(), MAX_SIZE).await;
+    check(
+        matches!(r, Err(EvidenceError::Empty)),
+        format!("empty: {r:?}"),
+    )?;
+    let r = put("big.pdf", "application/pdf", pdf_bytes(1001), 1000).await;
+    check(
+        matches!(
+            r,
+            Err(EvidenceError::TooLarge {
+                size: 1001,
+                max: 1000
+            })
+        ),
+        format!("too large: {r:?}"),
+    )?;
+    let docx = zip_with(&["[Content_Types].xml", "_rels/.rels", "word/document.xml"]);
+    let xlsx = zip_with(&["[Content_Types].xml", "_rels/.rels", "xl/workbook.xml"]);
+    let pptx = zip_with(&["[Content_Types].xml", "ppt/presentation.xml"]);
+    let plain_zip = zip_with(&["word/document.xml", "readme.txt"]);
+    let docm = zip_with(&[
+        "[Content_Types].xml",
+        "word/document.xml",
+        "word/vbaProject.bin",
+    ]);
+    const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+    const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    const PPTX: &str = "application/vnd.openxmlformats-officedocument.presentationml.presentation";
+    let r = put("a.docx", DOCX, xlsx.clone(), MAX_SIZE).await;
+    check(
+        matches!(&r, Err(EvidenceError::ContentType { detected, .. }) if detected == XLSX),
+        format!("xlsx as docx: {r:?}"),
+    )?;
+    for (what, bytes) in [("zip", plain_zip), ("docm", docm)] {
+        let r = put("a.docx", DOCX, bytes, MAX_SIZE).await;
+        check(
+            matches!(r, Err(EvidenceError::NotAllowed { .. })),
+            format!("{what}: {r:?}"),
+        )?;
+    }
+    check(
+        db.store
+            .tenant_key(&f.tenant)
+            .await
+            .map_err(fail)?
+            .is_none(),
+        "refusals make no key",
+    )?;
+
+    // Accepted: each allowed kind, the size limit itself, text/* family.
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0".to_vec();
+    let jpeg = b"\xFF\xD8\xFF\xE0\0\x10JFIF\0\x01\x01\0\0\x01\0\x01\0\0\xFF\xD9".to_vec();
+    let accepted: Vec<(&str, &str, Vec<u8>, &str)> = vec![
+        (
+            "a.pdf",
+            "application/pdf",
+            pdf_bytes(1000),
+            "application/pdf",
+        ),
+        ("a.png", "image/png", png, "image/png"),
+        ("a.jpg", "IMAGE/JPEG", jpeg, "image/jpeg"),
+        ("a.docx", DOCX, docx, DOCX),
+        ("a.xlsx", XLSX, xlsx, XLSX),
+        ("a.pptx", PPTX, pptx, PPTX),
+        ("a.csv", "text/csv", csv_bytes(300), "text/csv"),
+        (
+            "a.txt",
+            "text/plain; charset=UTF-8",
+            "メモ\r\n".as_bytes().to_vec(),
+            "text/plain",
+        ),
+    ];
+    let n = accepted.len();
+    for (name, declared, bytes, stored) in accepted {
+        let rec = put(name, declared, bytes.clone(), 1000)
+            .await
+            .map_err(|e| fail(format!("{name} ({declared}): {e}")))?;
+        check(
+            rec.content_type == stored,
+            format!("{name}: {}", rec.content_type),
+        )?;
+        let back = db
+            .store
+            .read_evidence(&f.vault, &f.blobs, &rec)
+            .await
+            .map_err(fail)?;
+        check(back == bytes, format!("{name} round trip"))?;
+    }
+    check(
+        db.store
+            .evidence_in_tenant(&f.tenant)
+            .await
+            .map_err(fail)?
+            .len()
+            == n,
+        "only accepted files are registered",
+    )
+}
+
+async fn tenant_data_keys_are_created_once_and_differ_between_tenants(db: Db) -> TestResult {
+    let f = evidence_fixture(&db).await?;
+    check(
+        db.store
+            .tenant_key(&f.tenant)
+            .await
+            .map_err(fail)?
+            .is_none(),
+        "no key before the first file",
+    )?;
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let rec = db
+            .store
+            .put_evidence(
+                &f.vault,
+                &f.blobs,
+                &f.tenant,
+                &f.user,
+                "a.txt",
+                "text/plain",
+                b"hello",
+                MAX_SIZE,
+                t0() + i.hours(),
+            )
+            .await
+            .map_err(fail)?;
+        ids.push(rec.key_id);
+    }
+    let key = db
+        .store
+        .tenant_key(&f.tenant)
+        .await
+        .map_err(fail)?
+        .ok_or("key")?;
+    check(
+        ids.iter().all(|id| *id == key.key_id),
+        format!("{ids:?} vs {key:?}"),
+    )?;
+    check(
+        key.created_at == t0() && key.master_key_id == f.vault.master_key_id(),
+        format!("{key:?}"),
+    )?;
+    let a1 = db
+        .store
+        .tenant_data_key(&f.vault, &f.tenant, t0() + 5.hours())
+        .await
+        .map_err(fail)?;
+    let a2 = db
+        .store
+        .tenant_data_key(&f.vault, &f.tenant, t0() + 6.hours())
+        .await
+        .map_err(fail)?;
+    check(a1 == a2 && a1.key_id() == key.key_id, "reused")?;
+
+    let (other, _) = tenant_with_user(&db.store, "ichikawa").await?;
+    let b = db
+        .store
+        .tenant_data_key(&f.vault, &other, t0())
+        .await
+        .map_err(fail)?;
+    check(
+        b != a1 && b.key_id() != a1.key_id(),
+        "tenants have different keys",
+    )?;
+
+    // Concurrent first requests agree on one key.
+    let (third, _) = tenant_with_user(&db.store, "urayasu").await?;
+    let (x, y) = tokio::join!(
+        db.store.tenant_data_key(&f.vault, &third, t0()),
+        db.store.tenant_data_key(&f.vault, &third, t0()),
+    );
+    let (x, y) = (x.map_err(fail)?, y.map_err(fail)?);
+    check(
+        x == y && x != a1 && x != b,
+        "one key per tenant under concurrency",
+    )
+}
+
 const TESTS: &[(&str, TestFn)] = &[
     ("migrations_are_applied_once", |db| {
         Box::pin(migrations_are_applied_once(db))
@@ -745,6 +1437,22 @@ const TESTS: &[(&str, TestFn)] = &[
     ("a_forged_checkpoint_is_detected", |db| {
         Box::pin(a_forged_checkpoint_is_detected(db))
     }),
+    ("evidence_is_encrypted_at_rest_and_reads_back", |db| {
+        Box::pin(evidence_is_encrypted_at_rest_and_reads_back(db))
+    }),
+    ("evidence_with_a_wrong_master_key_fails_closed", |db| {
+        Box::pin(evidence_with_a_wrong_master_key_fails_closed(db))
+    }),
+    ("tampered_evidence_blobs_are_detected", |db| {
+        Box::pin(tampered_evidence_blobs_are_detected(db))
+    }),
+    ("evidence_types_are_checked_by_content", |db| {
+        Box::pin(evidence_types_are_checked_by_content(db))
+    }),
+    (
+        "tenant_data_keys_are_created_once_and_differ_between_tenants",
+        |db| Box::pin(tenant_data_keys_are_created_once_and_differ_between_tenants(db)),
+    ),
 ];
 
 // ---------------------------------------------------------------------------

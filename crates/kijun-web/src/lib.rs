@@ -15,6 +15,7 @@
 //! - [`openapi`]: the OpenAPI 3.1 document of the JSON API.
 //! - [`log`]: operational log lines that never panic.
 //! - [`ui`]: the server-rendered Japanese UI.
+//! - [`ui_assessments`]: the UI of the service register and assessments.
 //! - [`tls`]: optional built-in TLS restricted to CRYPTREC-listed algorithms.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -32,6 +33,7 @@ pub mod routes;
 pub mod state;
 pub mod tls;
 pub mod ui;
+pub mod ui_assessments;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -180,6 +182,39 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/audit", get(ui::audit_page))
         .route("/profile", get(ui::profile_page))
+        .route(
+            "/admin/vendors",
+            get(ui_assessments::vendors_page).post(ui_assessments::vendors_create),
+        )
+        .route(
+            "/admin/vendors/users",
+            post(ui_assessments::vendor_user_create),
+        )
+        .route(
+            "/services",
+            get(ui_assessments::services_page).post(ui_assessments::services_create),
+        )
+        .route("/services/{id}", get(ui_assessments::service_page))
+        .route(
+            "/services/{id}/assessments",
+            post(ui_assessments::open_assessment),
+        )
+        .route("/assessments", get(ui_assessments::assessments_page))
+        .route("/assessments/{id}", get(ui_assessments::checklist_page))
+        .route("/assessments/{id}/submit", post(ui_assessments::submit))
+        .route(
+            "/assessments/{id}/invitations",
+            post(ui_assessments::invite),
+        )
+        .route("/assessments/{id}/verdict", post(ui_assessments::verdict))
+        .route(
+            "/assessments/{id}/items/{catalog}/{requirement}/{party}",
+            post(ui_assessments::answer_item),
+        )
+        .route(
+            "/assessments/{id}/items/{catalog}/{requirement}/{party}/review",
+            post(ui_assessments::review_item),
+        )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

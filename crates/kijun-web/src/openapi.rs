@@ -9,7 +9,9 @@
 //! consistency (unique operation ids, resolvable `$ref`s, error codes).
 //!
 //! Only `serde_json` and `std` are used, apart from [`handler`] and the
-//! `route_check` test, which runs the real router.
+//! tests: `route_check` runs the real router, and the schema tests check
+//! the service and assessment schemas against the Rust types they describe
+//! (the request structs, `kijun_core`'s values and `kijun_store`'s records).
 
 use std::collections::BTreeMap;
 
@@ -82,6 +84,18 @@ pub const ERROR_CODES: &[(&str, &[u16], &str, &str)] = &[
         "The operation cannot be applied to the caller's own account",
     ),
     (
+        "unanswered_items",
+        &[400],
+        "提出しようとした項目に未回答のものがある（すべて回答してから提出する。message に件数）",
+        "Some items to submit have no answer; answer every one first (the message gives the count)",
+    ),
+    (
+        "verdict_not_supported",
+        &[400],
+        "回答の内容が裏付ける判定より良い判定は記録できない（field は verdict）",
+        "The verdict is better than the answers support (`field` is verdict)",
+    ),
+    (
         "unauthenticated",
         &[401],
         "ログインしていない、またはセッション・API トークンが無効（失効・期限切れ・利用者の停止を含む）",
@@ -138,20 +152,38 @@ pub const ERROR_CODES: &[(&str, &[u16], &str, &str)] = &[
     (
         "not_found",
         &[404],
-        "対象が存在しない、または他テナントのもの（両者は区別しない）。未定義のパスも同じ",
-        "Not found, or it belongs to another tenant (indistinguishable); also unknown paths",
+        "対象が存在しない、または見る権限がない（他テナントのもの、招待されていない審査、他の対象者の項目）。両者は区別しない。未定義のパスも同じ",
+        "Not found, or not visible to the caller (another tenant's, an assessment the vendor is not invited to, the other party's items): indistinguishable; also unknown paths",
     ),
     (
         "conflict",
         &[409],
-        "既に存在する（テナントの slug、ユーザー名）、または初期設定が完了済み",
-        "Already exists (tenant slug, username) or setup already done",
+        "既に存在する（テナントの slug、ユーザー名、組織名、審査への招待）、初期設定が完了済み、または審査の状態と合わない（判定済み、提出する項目がない）",
+        "Already exists (tenant slug, username, organisation name, invitation), setup already done, or not possible in the assessment's state (already decided, nothing to submit)",
     ),
     (
         "mfa_not_enrolled",
         &[409],
         "多要素認証が未登録のまま確認コードを送った",
         "A code was sent but no second factor is enrolled",
+    ),
+    (
+        "not_editable",
+        &[409],
+        "提出済み (submitted)・受理済み (accepted) の項目の回答は変更できない（差し戻されるまで）",
+        "The item is submitted or accepted; its answer cannot change until it is returned",
+    ),
+    (
+        "not_reviewable",
+        &[409],
+        "提出されていない項目（回答中 open・差戻し returned）は受理・差戻しできない",
+        "The item is not submitted (open or returned), so it cannot be accepted or returned",
+    ),
+    (
+        "review_incomplete",
+        &[409],
+        "すべての項目を受理 (accepted) するまで、承認・条件付き承認は記録できない（不承認はいつでも記録できる）",
+        "Approving needs every item accepted first (a rejection can be recorded at any time)",
     ),
     (
         "payload_too_large",
@@ -1266,6 +1298,1070 @@ fn request_schemas(schemas: &mut Map<String, Value>) {
     schemas.insert("LockoutPolicyUpdate".into(), lockout_policy(true));
 }
 
+fn integer(description: &str) -> Value {
+    json!({"type": "integer", "minimum": 0, "description": description})
+}
+
+fn date(description: &str) -> Value {
+    json!({"type": "string", "format": "date", "description": description})
+}
+
+fn nullable_date(description: &str) -> Value {
+    json!({"type": ["string", "null"], "format": "date", "description": description})
+}
+
+/// `schema` with `description`, for a `$ref` that needs its own words.
+fn described(schema: Value, description: &str) -> Value {
+    with(schema, "description", json!(description))
+}
+
+/// Trimmed text of 1 to `max` characters, stored trimmed.
+fn text(description: &str, max: u32) -> Value {
+    json!({
+        "type": "string",
+        "minLength": 1,
+        "maxLength": max,
+        "description": format!("{description}: 前後の空白を除いて1〜{max}文字（空白を除いて保存） / 1-{max} characters after trimming, stored trimmed"),
+    })
+}
+
+/// The service profile (`kijun_core::profile`, docs/profile.md). `input`:
+/// as sent (every attribute optional, defaults for the rest, unknown names
+/// refused); else as stored, every attribute present.
+fn service_profile(input: bool) -> Value {
+    let flag = |description: &str, default: bool| json!({"type": "boolean", "default": default, "description": description});
+    let props = vec![
+        (
+            "ismap_registered",
+            flag(
+                "ISMAP クラウドサービスリストに登録されている / Listed in ISMAP",
+                false,
+            ),
+        ),
+        (
+            "ismap_liu_registered",
+            flag(
+                "ISMAP-LIU クラウドサービスリストに登録されている / Listed in ISMAP-LIU",
+                false,
+            ),
+        ),
+        (
+            "lgwan_asp",
+            flag(
+                "LGWAN-ASP として登録されている / Registered as an LGWAN-ASP",
+                false,
+            ),
+        ),
+        (
+            "gov_cloud",
+            flag(
+                "ガバメントクラウド上で提供される / Runs on the Government Cloud",
+                false,
+            ),
+        ),
+        (
+            "service_model",
+            json!({"type": "string", "enum": ["saas", "paas", "iaas"], "default": "saas",
+                   "description": "サービスモデル / Service model"}),
+        ),
+        (
+            "handles_personal_info",
+            flag("個人情報を取り扱う / Handles personal information", true),
+        ),
+        (
+            "confidentiality_class",
+            json!({"type": "integer", "minimum": 1, "maximum": 3, "default": 2,
+                   "description": "取り扱う情報の最高機密性（機密性1〜3、3が最も高い） / Highest confidentiality class handled, 1-3"}),
+        ),
+        (
+            "network_segment",
+            json!({"type": "string", "enum": ["internet", "lgwan", "closed"], "default": "internet",
+                   "description": "利用するネットワーク: internet = インターネット接続系, lgwan = LGWAN接続系, closed = 閉域網 / Network segment"}),
+        ),
+        (
+            "subcontracting",
+            flag("再委託がある / Work is subcontracted", true),
+        ),
+        (
+            "remote_maintenance",
+            flag(
+                "事業者が遠隔で保守運用を行う / The vendor maintains the service remotely",
+                true,
+            ),
+        ),
+        (
+            "provider_assigns_credentials",
+            flag(
+                "パスワード等の認証情報の割り当てを外部サービス提供者が行う / The provider assigns credentials",
+                true,
+            ),
+        ),
+        (
+            "provider_key_management",
+            flag(
+                "外部サービス提供者が提供する鍵管理機能を利用する / The provider's key management is used",
+                true,
+            ),
+        ),
+    ];
+    if input {
+        object(
+            "サービスプロファイル（docs/profile.md）。どの要求事項が誰に適用されるかを決める。省略した属性は既定値（厳しい側）。未知の属性・型の誤りは 400 invalid_field（field は profile.属性名） / Service profile; omitted attributes take their (demanding) defaults; unknown or ill-typed attributes are 400 invalid_field",
+            &[],
+            true,
+            props,
+        )
+    } else {
+        let required: Vec<&str> = props.iter().map(|(name, _)| *name).collect();
+        object(
+            "サービスプロファイル（すべての属性を含む） / Service profile, every attribute present",
+            &required,
+            false,
+            props,
+        )
+    }
+}
+
+/// The service register and assessments (`routes/assessments.rs`, the
+/// records of `kijun_store::assessment`, `kijun_core::service`,
+/// `kijun_core::workflow` and `kijun_core::evaluate`).
+#[allow(clippy::too_many_lines)]
+fn assessment_schemas(schemas: &mut Map<String, Value>) {
+    schemas.insert("ServiceProfile".into(), service_profile(false));
+    schemas.insert("ServiceProfileInput".into(), service_profile(true));
+    schemas.insert(
+        "Registration".into(),
+        object(
+            "登録番号と有効期限（ISMAP、ISMAP-LIU、LGWAN-ASP） / A registration with its number and validity",
+            &["number"],
+            true,
+            vec![
+                ("number", string("登録番号 / Registration number")),
+                (
+                    "valid_until",
+                    with(
+                        nullable_date("有効期限 (YYYY-MM-DD) / Valid until"),
+                        "default",
+                        Value::Null,
+                    ),
+                ),
+            ],
+        ),
+    );
+    schemas.insert(
+        "Certification".into(),
+        object(
+            "取得している認証（ISO/IEC 27001、27017、27018、SOC 2、CS ゴールドマーク、プライバシーマークなど） / A certification held",
+            &["name", "issuer"],
+            true,
+            vec![
+                (
+                    "name",
+                    string("認証の名称（空は不可） / Name of the certification, not blank"),
+                ),
+                ("issuer", string("認証機関 / Issuer")),
+                (
+                    "scope",
+                    with(string("適用範囲 / Scope"), "default", json!("")),
+                ),
+                (
+                    "valid_until",
+                    nullable_date("有効期限 (YYYY-MM-DD) / Valid until"),
+                ),
+            ],
+        ),
+    );
+    schemas.insert(
+        "Subcontractor".into(),
+        object(
+            "再委託先。その再委託先（再々委託）を subcontractors に入れ子で持つ（全体で10階層まで） / A subcontractor, with its own subcontractors nested (10 levels at most)",
+            &["name", "work", "security_officer", "personal_info_manager"],
+            true,
+            vec![
+                (
+                    "name",
+                    string("再委託先事業者の名称（空は不可） / Subcontractor's name, not blank"),
+                ),
+                ("work", string("再委託の内容 / Subcontracted work")),
+                (
+                    "security_officer",
+                    string("再委託先の情報セキュリティ責任者 / Information security officer"),
+                ),
+                (
+                    "personal_info_manager",
+                    string("再委託先の個人情報管理者 / Personal information manager"),
+                ),
+                (
+                    "staff",
+                    with(
+                        string("再委託先の従事者の情報 / The staff involved"),
+                        "default",
+                        json!(""),
+                    ),
+                ),
+                (
+                    "subcontractors",
+                    json!({"type": "array", "items": schema_ref("Subcontractor"), "default": [],
+                           "description": "この再委託先からの再委託 / Its own subcontractors"}),
+                ),
+            ],
+        ),
+    );
+    let registration = |description: &str| json!({"anyOf": [schema_ref("Registration"), {"type": "null"}], "default": null, "description": description});
+    schemas.insert(
+        "ServiceDetails".into(),
+        object(
+            "サービス台帳の詳細: 契約、データの保管場所、登録、認証、再委託の連鎖。すべて省略可能（省略は空）で、応答ではすべての項目が現れる。検査: 契約終了日は開始日以降、再委託は10階層まで、再委託先と認証の名称は空にできない（違反は 400 invalid_field、field は details） / Register details; every field optional (empty when omitted) and present in responses. Checked: contract end not before start, 10 subcontractor levels at most, names not blank",
+            &[],
+            true,
+            vec![
+                (
+                    "contract_start",
+                    with(
+                        nullable_date("契約開始日 / Contract start"),
+                        "default",
+                        Value::Null,
+                    ),
+                ),
+                (
+                    "contract_end",
+                    with(
+                        nullable_date("契約終了日（開始日より前は不可） / Contract end, not before the start"),
+                        "default",
+                        Value::Null,
+                    ),
+                ),
+                (
+                    "data_locations",
+                    with(
+                        strings("データの保管場所（国・リージョン・データセンター） / Where the data is kept"),
+                        "default",
+                        json!([]),
+                    ),
+                ),
+                (
+                    "governing_law",
+                    with(string("準拠法 / Governing law"), "default", json!("")),
+                ),
+                (
+                    "court",
+                    with(string("管轄裁判所 / Court of jurisdiction"), "default", json!("")),
+                ),
+                (
+                    "ismap",
+                    registration("ISMAP の登録 / ISMAP registration"),
+                ),
+                (
+                    "ismap_liu",
+                    registration("ISMAP-LIU の登録 / ISMAP-LIU registration"),
+                ),
+                (
+                    "lgwan_asp",
+                    registration("LGWAN-ASP の登録 / LGWAN-ASP registration"),
+                ),
+                (
+                    "certifications",
+                    json!({"type": "array", "items": schema_ref("Certification"), "default": [],
+                           "description": "取得している認証 / Certifications held"}),
+                ),
+                (
+                    "subcontractors",
+                    json!({"type": "array", "items": schema_ref("Subcontractor"), "default": [],
+                           "description": "再委託先（入れ子で再々委託） / Subcontractors, nested"}),
+                ),
+            ],
+        ),
+    );
+    schemas.insert(
+        "Service".into(),
+        object(
+            "サービス台帳の1件（外部サービス） / A service of the register (an external service)",
+            &[
+                "id",
+                "tenant_id",
+                "name",
+                "purpose",
+                "department",
+                "provider_org_id",
+                "integrator_org_id",
+                "details",
+                "created_at",
+                "updated_at",
+            ],
+            false,
+            vec![
+                ("id", string("サービス ID / Service id")),
+                ("tenant_id", string("テナント / Tenant")),
+                ("name", string("サービス名 / Name")),
+                ("purpose", string("利用目的 / Purpose")),
+                ("department", string("所管部署 / Department in charge")),
+                (
+                    "provider_org_id",
+                    nullable_string(
+                        "外部サービス提供者の組織 (kind = provider) / The provider's organisation",
+                    ),
+                ),
+                (
+                    "integrator_org_id",
+                    nullable_string(
+                        "導入事業者の組織 (kind = integrator) / The integrator's organisation",
+                    ),
+                ),
+                (
+                    "details",
+                    object(
+                        "プロファイルと台帳の詳細 / Profile and register details",
+                        &["profile", "details"],
+                        false,
+                        vec![
+                            ("profile", schema_ref("ServiceProfile")),
+                            ("details", schema_ref("ServiceDetails")),
+                        ],
+                    ),
+                ),
+                ("created_at", timestamp("登録日時 (UTC) / Created at")),
+                ("updated_at", timestamp("更新日時 (UTC) / Updated at")),
+            ],
+        ),
+    );
+    schemas.insert(
+        "ServiceInput".into(),
+        object(
+            "サービスの登録・更新（更新では全体を置き換える） / A service as written; an update replaces the whole service",
+            &["name", "purpose", "department"],
+            true,
+            vec![
+                ("name", text("サービス名 / Name", 200)),
+                ("purpose", text("利用目的 / Purpose", 2000)),
+                ("department", text("所管部署 / Department in charge", 200)),
+                (
+                    "provider_org_id",
+                    nullable_string("外部サービス提供者の組織 ID（種別 provider の組織。違えば 400 invalid_field）。招待できる提供者側の事業者をこの組織の利用者に限る / Organisation of kind provider; restricts provider invitations to its users"),
+                ),
+                (
+                    "integrator_org_id",
+                    nullable_string("導入事業者の組織 ID（種別 integrator の組織。違えば 400 invalid_field）。招待できる導入事業者側の事業者をこの組織の利用者に限る / Organisation of kind integrator; restricts integrator invitations to its users"),
+                ),
+                (
+                    "profile",
+                    with(schema_ref("ServiceProfileInput"), "default", json!({})),
+                ),
+                (
+                    "details",
+                    json!({"anyOf": [schema_ref("ServiceDetails"), {"type": "null"}], "default": null,
+                           "description": "台帳の詳細（省略・null は空の詳細） / Register details; omitted or null: empty"}),
+                ),
+            ],
+        ),
+    );
+    schemas.insert(
+        "AssessmentPhase".into(),
+        string_enum(
+            "審査の段階 / Phase assessed: selection = 選定, build = 導入・構築, operation = 運用・保守, termination = 更改・廃棄",
+            &["selection", "build", "operation", "termination"],
+        ),
+    );
+    schemas.insert(
+        "Level".into(),
+        string_enum(
+            "求める程度 / Level: required = 必須, recommended = 推奨",
+            &["required", "recommended"],
+        ),
+    );
+    schemas.insert(
+        "Verdict".into(),
+        string_enum(
+            "判定（良い順に approved > conditional > rejected） / Verdict, best first: approved = 承認, conditional = 条件付き承認, rejected = 不承認",
+            &["approved", "conditional", "rejected"],
+        ),
+    );
+    schemas.insert(
+        "NewAssessmentRequest".into(),
+        object(
+            "審査の開始 / Opening an assessment",
+            &["phase", "catalogs"],
+            true,
+            vec![
+                ("phase", schema_ref("AssessmentPhase")),
+                (
+                    "catalogs",
+                    json!({"type": "array", "items": {"type": "string"}, "minItems": 1, "uniqueItems": true,
+                           "description": "審査に使う基準カタログの ID（1つ以上、重複不可。GET /catalogs） / Catalog ids, at least one, no duplicates"}),
+                ),
+                (
+                    "due_date",
+                    nullable_date("回答の期限 (YYYY-MM-DD) / Answers due by"),
+                ),
+            ],
+        ),
+    );
+    schemas.insert(
+        "Assessment".into(),
+        object(
+            "審査（テナントのスタッフと閲覧者への表示） / An assessment, as tenant staff and viewers see it",
+            &[
+                "id",
+                "tenant_id",
+                "service_id",
+                "phase",
+                "catalogs",
+                "profile",
+                "status",
+                "due_date",
+                "opened_by",
+                "opened_at",
+                "verdict",
+                "decision",
+                "updated_at",
+            ],
+            false,
+            vec![
+                ("id", string("審査 ID / Assessment id")),
+                ("tenant_id", string("テナント / Tenant")),
+                ("service_id", string("サービス / Service")),
+                ("phase", schema_ref("AssessmentPhase")),
+                ("catalogs", strings("基準カタログの ID / Catalog ids")),
+                (
+                    "profile",
+                    described(
+                        schema_ref("ServiceProfile"),
+                        "審査の開始時のサービスプロファイル（この審査の項目はこれから作られた。後のサービスの変更は影響しない） / The service profile when the assessment was opened, from which its items were derived",
+                    ),
+                ),
+                (
+                    "status",
+                    string_enum(
+                        "状態: open = 審査中, decided = 判定済み / Status",
+                        &["open", "decided"],
+                    ),
+                ),
+                (
+                    "due_date",
+                    nullable_date("回答の期限 / Answers due by"),
+                ),
+                ("opened_by", string("審査を開始した利用者 / User who opened it")),
+                ("opened_at", timestamp("開始日時 (UTC) / Opened at")),
+                (
+                    "verdict",
+                    json!({"anyOf": [schema_ref("Verdict"), {"type": "null"}],
+                           "description": "記録された判定（判定前は null） / The recorded verdict; null while open"}),
+                ),
+                (
+                    "decision",
+                    json!({"anyOf": [schema_ref("Decision"), {"type": "null"}],
+                           "description": "判定の記録（判定前は null） / The decision; null while open"}),
+                ),
+                ("updated_at", timestamp("更新日時 (UTC) / Updated at")),
+            ],
+        ),
+    );
+    schemas.insert(
+        "VendorAssessment".into(),
+        object(
+            "事業者への審査の表示（プロファイルと判定の記録を含まない） / An assessment as an invited vendor sees it: no profile, no decision",
+            &[
+                "id",
+                "service_id",
+                "phase",
+                "catalogs",
+                "status",
+                "due_date",
+                "opened_at",
+                "verdict",
+            ],
+            false,
+            vec![
+                ("id", string("審査 ID / Assessment id")),
+                ("service_id", string("サービス / Service")),
+                ("phase", schema_ref("AssessmentPhase")),
+                ("catalogs", strings("基準カタログの ID / Catalog ids")),
+                (
+                    "status",
+                    string_enum(
+                        "状態: open = 審査中, decided = 判定済み / Status",
+                        &["open", "decided"],
+                    ),
+                ),
+                (
+                    "due_date",
+                    nullable_date("回答の期限 / Answers due by"),
+                ),
+                ("opened_at", timestamp("開始日時 (UTC) / Opened at")),
+                (
+                    "verdict",
+                    json!({"anyOf": [schema_ref("Verdict"), {"type": "null"}],
+                           "description": "記録された判定（判定前は null） / The recorded verdict; null while open"}),
+                ),
+            ],
+        ),
+    );
+    schemas.insert(
+        "ItemCounts".into(),
+        object(
+            "項目の状態ごとの件数 / Items per state",
+            &["open", "submitted", "accepted", "returned"],
+            false,
+            vec![
+                ("open", integer("回答中 / Open")),
+                ("submitted", integer("審査待ち / Submitted")),
+                ("accepted", integer("確認済み / Accepted")),
+                ("returned", integer("差戻し / Returned")),
+            ],
+        ),
+    );
+    schemas.insert(
+        "Invitation".into(),
+        object(
+            "事業者の利用者の審査への招待（一つの対象者の項目に回答する） / A vendor user invited to answer one party's items",
+            &["assessment_id", "user_id", "party", "invited_at"],
+            false,
+            vec![
+                ("assessment_id", string("審査 / Assessment")),
+                ("user_id", string("招待された事業者の利用者 / The invited vendor user")),
+                ("party", schema_ref("Party")),
+                ("invited_at", timestamp("招待日時 (UTC) / Invited at")),
+            ],
+        ),
+    );
+    schemas.insert(
+        "AssessmentDetail".into(),
+        object(
+            "審査の詳細（テナントのスタッフと閲覧者） / An assessment in detail, for tenant staff and viewers",
+            &["assessment", "counts", "invitations"],
+            false,
+            vec![
+                ("assessment", schema_ref("Assessment")),
+                (
+                    "counts",
+                    described(
+                        schema_ref("ItemCounts"),
+                        "全項目の状態ごとの件数 / Every item per state",
+                    ),
+                ),
+                (
+                    "invitations",
+                    json!({"type": "array", "items": schema_ref("Invitation"), "description": "招待（招待順） / Invitations in order"}),
+                ),
+            ],
+        ),
+    );
+    schemas.insert(
+        "VendorAssessmentDetail".into(),
+        object(
+            "審査の詳細（招待された事業者） / An assessment in detail, for an invited vendor",
+            &["assessment", "party", "counts"],
+            false,
+            vec![
+                ("assessment", schema_ref("VendorAssessment")),
+                (
+                    "party",
+                    described(
+                        schema_ref("Party"),
+                        "招待された対象者（回答する項目） / The party the vendor answers for",
+                    ),
+                ),
+                (
+                    "counts",
+                    described(
+                        schema_ref("ItemCounts"),
+                        "自分の対象者の項目の状態ごとの件数 / The vendor's own items per state",
+                    ),
+                ),
+            ],
+        ),
+    );
+    schemas.insert(
+        "NewInvitationRequest".into(),
+        object(
+            "事業者の利用者の招待 / Inviting a vendor user",
+            &["user_id", "party"],
+            true,
+            vec![
+                (
+                    "user_id",
+                    string("事業者 (vendor) の利用者 ID。サービスにその対象者の組織があれば、その組織の利用者に限る（違えば 400 invalid_field） / A vendor user; of the service's organisation for the party, if one is set"),
+                ),
+                (
+                    "party",
+                    described(
+                        schema_ref("Party"),
+                        "回答させる対象者の項目 / Whose items the user answers",
+                    ),
+                ),
+            ],
+        ),
+    );
+    schemas.insert(
+        "ItemState".into(),
+        string_enum(
+            "項目の状態 / Item state: open = 回答中（下書き可）, submitted = 審査待ち, accepted = 確認済み, returned = 差戻し（回答し直す）",
+            &["open", "submitted", "accepted", "returned"],
+        ),
+    );
+    schemas.insert(
+        "AnswerStatus".into(),
+        string_enum(
+            "回答 / Answer: conforms = 適合, partial = 一部適合, does_not_conform = 不適合, not_applicable = 該当なし",
+            &["conforms", "partial", "does_not_conform", "not_applicable"],
+        ),
+    );
+    schemas.insert(
+        "AnswerInput".into(),
+        object(
+            "事業者の回答（下書きとして保存できる）。規則: status は必須（省略・null は 400 invalid_field、field は status）、not_applicable には reason が必要（field は reason）、plan と due は両方を指定するか両方とも省略する（field は plan）。必須項目の partial は是正計画と期限があれば条件付き承認の条件になり、なければ承認できない。応答ではすべての項目が現れ、値は送ったまま / A vendor's answer; status required, reason required for not_applicable, plan and due together or neither. Responses show every field as sent",
+            &[],
+            true,
+            vec![
+                (
+                    "status",
+                    json!({"anyOf": [schema_ref("AnswerStatus"), {"type": "null"}],
+                           "description": "回答（必須） / The answer (required)"}),
+                ),
+                ("comment", nullable_string("説明 / Comment")),
+                (
+                    "evidence",
+                    with(
+                        strings("証跡（文書名など、空は無視） / Evidence, blanks ignored"),
+                        "default",
+                        json!([]),
+                    ),
+                ),
+                (
+                    "reason",
+                    nullable_string("該当しない理由（not_applicable では必須） / Why it does not apply (required for not_applicable)"),
+                ),
+                (
+                    "plan",
+                    nullable_string("是正計画（due と一緒に） / Remediation plan, with due"),
+                ),
+                (
+                    "due",
+                    nullable_date("是正の期限 (YYYY-MM-DD、plan と一緒に) / Remediation due date, with plan"),
+                ),
+            ],
+        ),
+    );
+    let optional = "（ない場合は null） / null when absent";
+    schemas.insert(
+        "AssessmentItem".into(),
+        object(
+            "審査の項目（要求事項 × 対象者）。要求事項の内容はカタログから。カタログが読み込まれていなければ phase・category・subcategory・text・examples は null / An item (requirement x party) with its requirement from the catalog",
+            &[
+                "catalog_id",
+                "requirement_id",
+                "party",
+                "level",
+                "phase",
+                "category",
+                "subcategory",
+                "text",
+                "examples",
+                "state",
+                "answer",
+                "review_comment",
+                "updated_at",
+            ],
+            false,
+            vec![
+                ("catalog_id", string("カタログ ID / Catalog id")),
+                ("requirement_id", string("要求事項 ID / Requirement id")),
+                ("party", schema_ref("Party")),
+                ("level", schema_ref("Level")),
+                (
+                    "phase",
+                    json!({"anyOf": [schema_ref("Phase"), {"type": "null"}], "description": "要求事項の段階 / The requirement's phase"}),
+                ),
+                ("category", nullable_string(&format!("分類{optional}"))),
+                ("subcategory", nullable_string(&format!("小分類{optional}"))),
+                (
+                    "text",
+                    nullable_string("要求事項の本文 / The requirement text"),
+                ),
+                (
+                    "examples",
+                    json!({"type": ["array", "null"], "items": {"type": "string"}, "description": "例 / Examples"}),
+                ),
+                ("state", schema_ref("ItemState")),
+                (
+                    "answer",
+                    json!({"anyOf": [schema_ref("AnswerInput"), {"type": "null"}],
+                           "description": "事業者の回答（未回答は null。下書きを含む） / The vendor's answer, drafts included; null if none"}),
+                ),
+                (
+                    "review_comment",
+                    nullable_string("審査担当者のコメント（差戻しの理由など） / The reviewer's comment, e.g. why it was returned"),
+                ),
+                ("updated_at", timestamp("更新日時 (UTC) / Updated at")),
+            ],
+        ),
+    );
+    schemas.insert(
+        "Review".into(),
+        object(
+            "項目の確認 / A review of one item",
+            &["decision"],
+            true,
+            vec![
+                (
+                    "decision",
+                    string_enum(
+                        "accept = 受理, return = 差し戻す（事業者が回答し直す） / Accept, or return to the vendor",
+                        &["accept", "return"],
+                    ),
+                ),
+                (
+                    "comment",
+                    nullable_string("コメント。差し戻すときは必須（空白のみは不可、field は comment） / Comment; required when returning"),
+                ),
+            ],
+        ),
+    );
+    schemas.insert(
+        "SubmitResult".into(),
+        object(
+            "提出の結果 / Result of a submission",
+            &["submitted"],
+            false,
+            vec![("submitted", integer("提出した項目の数 / Items submitted"))],
+        ),
+    );
+    schemas.insert(
+        "Condition".into(),
+        object(
+            "条件付き承認の条件 / A condition of a conditional approval",
+            &["text", "due"],
+            true,
+            vec![
+                ("text", string("条件 / The condition")),
+                ("due", date("期限 (YYYY-MM-DD) / Due date")),
+            ],
+        ),
+    );
+    schemas.insert(
+        "VerdictInput".into(),
+        object(
+            "判定の記録 / Recording a verdict",
+            &["verdict", "note"],
+            true,
+            vec![
+                (
+                    "verdict",
+                    described(
+                        schema_ref("Verdict"),
+                        "判定。回答から算出される判定より良くはできない（400 verdict_not_supported） / Not better than the answers support",
+                    ),
+                ),
+                (
+                    "note",
+                    string("判定理由（空白のみは不可） / The reasoned note, not blank"),
+                ),
+                (
+                    "conditions",
+                    json!({"type": "array", "items": schema_ref("Condition"), "default": [],
+                           "description": "条件と期限。条件付き承認では、回答から加わる条件と合わせて1つ以上必要 / Conditions with due dates; a conditional approval needs at least one, counting those added from the answers"}),
+                ),
+            ],
+        ),
+    );
+    schemas.insert(
+        "DecisionCondition".into(),
+        object(
+            "記録された条件 / A recorded condition",
+            &["text", "due", "source"],
+            false,
+            vec![
+                (
+                    "text",
+                    string("条件。回答からのものは「カタログ/要求事項（対象者）: 内容」 / The condition; from an answer: catalog/requirement (party): text"),
+                ),
+                ("due", date("期限 / Due date")),
+                (
+                    "source",
+                    string_enum(
+                        "出どころ: reviewer = 審査担当者が指定, answer = 是正計画付きの一部適合の回答から自動で追加 / Source: the reviewer, or added from a partial answer's plan",
+                        &["reviewer", "answer"],
+                    ),
+                ),
+            ],
+        ),
+    );
+    schemas.insert(
+        "Decision".into(),
+        object(
+            "記録された判定 / A recorded decision",
+            &[
+                "verdict",
+                "computed_verdict",
+                "note",
+                "conditions",
+                "decided_by",
+                "decided_at",
+            ],
+            false,
+            vec![
+                (
+                    "verdict",
+                    described(schema_ref("Verdict"), "記録した判定 / The verdict recorded"),
+                ),
+                (
+                    "computed_verdict",
+                    described(
+                        schema_ref("Verdict"),
+                        "判定時に回答から算出された判定（verdict はこれより良くない） / The verdict the answers supported; verdict is never better",
+                    ),
+                ),
+                ("note", string("判定理由 / The reasoned note")),
+                (
+                    "conditions",
+                    json!({"type": "array", "items": schema_ref("DecisionCondition"),
+                           "description": "条件（審査担当者のもの、続いて回答からのもの） / Conditions: the reviewer's, then those from the answers"}),
+                ),
+                (
+                    "decided_by",
+                    string("判定した利用者の表示名（判定時点） / Display name of the deciding user at the time"),
+                ),
+                ("decided_at", timestamp("判定日時 (UTC) / Decided at")),
+            ],
+        ),
+    );
+    schemas.insert(
+        "ItemStatus".into(),
+        string_enum(
+            "評価での項目の状況 / Evaluated status: conforms = 適合, partial = 一部適合, does_not_conform = 不適合, not_applicable = 該当なし, unanswered = 未回答",
+            &[
+                "conforms",
+                "partial",
+                "does_not_conform",
+                "not_applicable",
+                "unanswered",
+            ],
+        ),
+    );
+    schemas.insert(
+        "EvaluatedAnswer".into(),
+        object(
+            "評価に使われた回答（検査済み、前後の空白を除く。空の項目は省略） / The checked answer the evaluation used; empty fields omitted",
+            &["status"],
+            false,
+            vec![
+                ("status", schema_ref("AnswerStatus")),
+                ("comment", string("説明 / Comment")),
+                ("evidence", strings("証跡 / Evidence")),
+                ("reason", string("該当しない理由 / Why it does not apply")),
+                (
+                    "remediation",
+                    object(
+                        "是正計画と期限 / Remediation plan and due date",
+                        &["plan", "due"],
+                        false,
+                        vec![
+                            ("plan", string("是正計画 / Plan")),
+                            ("due", date("期限 / Due date")),
+                        ],
+                    ),
+                ),
+            ],
+        ),
+    );
+    schemas.insert(
+        "EvaluatedItem".into(),
+        object(
+            "評価した項目 / An evaluated item",
+            &["requirement_id", "phase", "party", "level", "status", "source"],
+            false,
+            vec![
+                ("requirement_id", string("要求事項 ID / Requirement id")),
+                ("phase", schema_ref("Phase")),
+                ("party", schema_ref("Party")),
+                ("level", schema_ref("Level")),
+                ("status", schema_ref("ItemStatus")),
+                (
+                    "source",
+                    object(
+                        "回答の出どころ: requirement = この要求事項への回答, control = 共通管理策への回答（control に ID）, none = 回答なし / Where the answer came from",
+                        &["kind"],
+                        false,
+                        vec![
+                            (
+                                "kind",
+                                json!({"type": "string", "enum": ["requirement", "control", "none"]}),
+                            ),
+                            (
+                                "control",
+                                string("共通管理策の ID（kind = control のときだけ） / Control id, for kind control only"),
+                            ),
+                        ],
+                    ),
+                ),
+                (
+                    "answer",
+                    described(
+                        schema_ref("EvaluatedAnswer"),
+                        "使われた回答（未回答なら省略） / The answer used; omitted when unanswered",
+                    ),
+                ),
+            ],
+        ),
+    );
+    schemas.insert(
+        "Gap".into(),
+        object(
+            "満たされていない項目 / An item that is not fully met",
+            &[
+                "requirement_id",
+                "party",
+                "level",
+                "status",
+                "severity",
+                "message",
+            ],
+            false,
+            vec![
+                ("requirement_id", string("要求事項 ID / Requirement id")),
+                ("party", schema_ref("Party")),
+                ("level", schema_ref("Level")),
+                ("status", schema_ref("ItemStatus")),
+                (
+                    "severity",
+                    string_enum(
+                        "重さ: blocking = 承認不可（必須項目の不適合・未回答・計画のない一部適合）, condition = 条件（必須項目の是正計画付きの一部適合）, finding = 指摘（推奨項目） / Severity: blocks approval, a condition, or a finding on a recommended item",
+                        &["blocking", "condition", "finding"],
+                    ),
+                ),
+                ("message", string("日本語の説明 / Japanese explanation")),
+                (
+                    "due",
+                    date("是正の期限（是正計画があるときだけ） / Remediation due date, when there is a plan"),
+                ),
+            ],
+        ),
+    );
+    schemas.insert(
+        "CatalogEvaluation".into(),
+        object(
+            "一つのカタログの評価 / The evaluation of one catalog",
+            &["id", "title", "verdict", "summary", "items", "gaps"],
+            false,
+            vec![
+                ("id", string("カタログ ID / Catalog id")),
+                ("title", string("表題 / Title")),
+                (
+                    "verdict",
+                    described(
+                        schema_ref("Verdict"),
+                        "承認不可の指摘があれば rejected、条件があれば conditional、それ以外は approved / rejected with a blocking gap, conditional with a condition, else approved",
+                    ),
+                ),
+                (
+                    "summary",
+                    object(
+                        "程度・状況ごとの項目数 / Items per level and status",
+                        &[
+                            "required",
+                            "recommended",
+                            "conforms",
+                            "partial",
+                            "does_not_conform",
+                            "not_applicable",
+                            "unanswered",
+                        ],
+                        false,
+                        vec![
+                            ("required", integer("必須 / Required")),
+                            ("recommended", integer("推奨 / Recommended")),
+                            ("conforms", integer("適合 / Conforms")),
+                            ("partial", integer("一部適合 / Partial")),
+                            ("does_not_conform", integer("不適合 / Does not conform")),
+                            ("not_applicable", integer("該当なし / Not applicable")),
+                            ("unanswered", integer("未回答 / Unanswered")),
+                        ],
+                    ),
+                ),
+                (
+                    "items",
+                    json!({"type": "array", "items": schema_ref("EvaluatedItem"), "description": "適用される項目（カタログ順） / Applicable items in catalog order"}),
+                ),
+                (
+                    "gaps",
+                    json!({"type": "array", "items": schema_ref("Gap"), "description": "満たされていない項目 / Gaps"}),
+                ),
+            ],
+        ),
+    );
+    schemas.insert(
+        "Evaluation".into(),
+        object(
+            "回答から算出した評価（kijun assess --format json の catalogs と同じ形） / The evaluation computed from the answers",
+            &["verdict", "catalogs"],
+            false,
+            vec![
+                (
+                    "verdict",
+                    described(
+                        schema_ref("Verdict"),
+                        "全カタログのうち最も悪い判定。判定として記録できる最良のもの / The worst verdict of all catalogs: the best that may be recorded",
+                    ),
+                ),
+                (
+                    "catalogs",
+                    json!({"type": "array", "items": schema_ref("CatalogEvaluation"), "description": "カタログごとの評価 / Per catalog"}),
+                ),
+            ],
+        ),
+    );
+    schemas.insert(
+        "HistoryEntry".into(),
+        object(
+            "審査の履歴の1件 / One event of an assessment's history",
+            &[
+                "seq",
+                "at",
+                "actor_id",
+                "actor_name",
+                "event",
+                "item",
+                "details",
+            ],
+            false,
+            vec![
+                (
+                    "seq",
+                    json!({"type": "integer", "format": "int64", "minimum": 1, "description": "審査内の連番 / Sequence number in the assessment"}),
+                ),
+                ("at", timestamp("日時 (UTC) / When")),
+                ("actor_id", nullable_string("操作者の利用者 ID / Acting user")),
+                (
+                    "actor_name",
+                    nullable_string("操作時点の操作者の表示名 / Actor's display name at the time"),
+                ),
+                (
+                    "event",
+                    string_enum(
+                        "出来事: opened = 開始, invited = 招待, answered = 回答（下書きの保存）, submitted = 提出, accepted = 受理, returned = 差戻し, decided = 判定 / Event",
+                        &[
+                            "opened",
+                            "invited",
+                            "answered",
+                            "submitted",
+                            "accepted",
+                            "returned",
+                            "decided",
+                        ],
+                    ),
+                ),
+                (
+                    "item",
+                    nullable_string("項目（カタログ/要求事項/対象者）。項目に属さない出来事は null / The item as catalog/requirement/party; null for assessment-wide events"),
+                ),
+                (
+                    "details",
+                    json!({"type": "object", "description": "出来事ごとの詳細: opened {phase, catalogs, items}、invited {user_id, party}、answered は AnswerInput、submitted {party, items}、accepted・returned {decision, comment}、decided は Decision / Per event: opened {phase, catalogs, items}, invited {user_id, party}, answered an AnswerInput, submitted {party, items}, accepted and returned {decision, comment}, decided a Decision"}),
+                ),
+            ],
+        ),
+    );
+}
+
 fn parameters() -> Value {
     let path = |description: &str| json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}, "description": description});
     json!({
@@ -1274,6 +2370,21 @@ fn parameters() -> Value {
         "TokenId": path("API トークン ID / API token id"),
         "CatalogId": path("カタログ ID（例: seed-000） / Catalog id"),
         "OrganisationId": path("組織 ID / Organisation id"),
+        "ServiceId": path("サービス ID / Service id"),
+        "AssessmentId": path("審査 ID / Assessment id"),
+        "ItemCatalog": {
+            "name": "catalog", "in": "path", "required": true, "schema": {"type": "string"},
+            "description": "項目のカタログ ID（例: seed-000） / The item's catalog id",
+        },
+        "ItemRequirement": {
+            "name": "requirement", "in": "path", "required": true, "schema": {"type": "string"},
+            "description": "項目の要求事項 ID（例: SEL-01） / The item's requirement id",
+        },
+        "ItemParty": {
+            "name": "party", "in": "path", "required": true,
+            "schema": {"type": "string", "enum": ["integrator", "provider"]},
+            "description": "項目の対象者（その他の値は 404） / The item's party; anything else is 404",
+        },
         "AuditTenantId": {
             "name": "tenant_id", "in": "query", "required": false, "schema": {"type": "string"},
             "description": "テナント ID。システム管理者は任意のテナントを指定でき、省略するとテナントに属さない記録（system チェーン）を読む。テナント管理者は自テナントのみ（省略時も自テナント、他テナントは 404） / Tenant; system administrators read any chain (omitted: the system chain), tenant administrators only their own (another tenant is 404)",
@@ -1305,6 +2416,7 @@ fn components() -> Value {
     model_schemas(&mut schemas);
     catalog_schemas(&mut schemas);
     request_schemas(&mut schemas);
+    assessment_schemas(&mut schemas);
     json!({
         "schemas": schemas,
         "parameters": parameters(),
@@ -1941,6 +3053,356 @@ fn ops() -> Vec<Op> {
         },
         Op {
             method: "GET",
+            path: "/tenants/{id}/services",
+            id: "listServices",
+            tag: "services",
+            summary: "サービス台帳の一覧 / List a tenant's services",
+            description: "テナントのサービス台帳（名前順）。システム管理者と、そのテナントのテナント管理者・審査担当者・閲覧者が読める。事業者と他テナントは 404。 / The tenant's services by name, for system administrators and the tenant's administrators, reviewers and viewers; vendors and other tenants get 404.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("TenantId")],
+            body: None,
+            ok: (
+                200,
+                json_response("サービス / Services", array_of("Service")),
+            ),
+            errors: vec![(404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "POST",
+            path: "/tenants/{id}/services",
+            id: "createService",
+            tag: "services",
+            summary: "サービスの登録 / Register a service",
+            description: "サービスを台帳に登録する。profile はどの要求事項が誰に適用されるかを決める属性（docs/profile.md、省略した属性は既定値）、details は契約・データの保管場所・登録・認証・再委託の連鎖。provider_org_id / integrator_org_id は種別 provider / integrator の組織で、招待できる事業者をその組織の利用者に限る。テナントのスタッフ（テナント管理者・審査担当者、システム管理者）が管理する。閲覧者は 403、事業者・他テナント・存在しないテナントは 404。 / Registers a service with its profile (which requirements apply to whom) and register details. Tenant staff (administrators, reviewers, system administrators) manage; viewers 403; vendors, other and unknown tenants 404.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("TenantId")],
+            body: Some("ServiceInput"),
+            ok: (
+                201,
+                json_response("登録したサービス / The new service", schema_ref("Service")),
+            ),
+            errors: vec![
+                (400, vec!["invalid_field"]),
+                (403, vec!["forbidden"]),
+                (404, vec!["not_found"]),
+            ],
+            can_fail: true,
+        },
+        Op {
+            method: "GET",
+            path: "/services/{id}",
+            id: "getService",
+            tag: "services",
+            summary: "サービスの取得 / Get a service",
+            description: "システム管理者と、そのテナントのテナント管理者・審査担当者・閲覧者のみ。事業者と他テナントは 404。 / For system administrators and the tenant's administrators, reviewers and viewers; vendors and other tenants get 404.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("ServiceId")],
+            body: None,
+            ok: (
+                200,
+                json_response("サービス / The service", schema_ref("Service")),
+            ),
+            errors: vec![(404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "PUT",
+            path: "/services/{id}",
+            id: "updateService",
+            tag: "services",
+            summary: "サービスの更新 / Replace a service",
+            description: "サービス全体を置き換える（省略したプロファイルの属性は既定値に、省略した details は空に戻る）。開始済みの審査には影響しない（審査は開始時のプロファイルを保持する）。テナントのスタッフのみ。閲覧者は 403、事業者・他テナントは 404。 / Replaces the whole service (omitted profile attributes revert to defaults, omitted details to empty); open assessments keep the profile they started with. Tenant staff only; viewers 403; vendors and other tenants 404.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("ServiceId")],
+            body: Some("ServiceInput"),
+            ok: (
+                200,
+                json_response(
+                    "更新後のサービス / The updated service",
+                    schema_ref("Service"),
+                ),
+            ),
+            errors: vec![
+                (400, vec!["invalid_field"]),
+                (403, vec!["forbidden"]),
+                (404, vec!["not_found"]),
+            ],
+            can_fail: true,
+        },
+        Op {
+            method: "POST",
+            path: "/services/{id}/assessments",
+            id: "openAssessment",
+            tag: "assessments",
+            summary: "審査の開始 / Open an assessment of a service",
+            description: "サービスの審査を開始する（status open）。段階 (phase) と基準カタログから、サービスの現在のプロファイルに適用される項目（要求事項 × 対象者、必須・推奨）が作られ、プロファイルは審査に保存される。続いて事業者を招待する (POST /assessments/{id}/invitations)。未知・重複したカタログ、空のカタログ一覧、contract などの段階は 400 invalid_field。テナントのスタッフのみ。閲覧者は 403、事業者・他テナントは 404。 / Opens an assessment: the items (requirement x party, required or recommended) are derived from the service's current profile for the chosen catalogs, and the profile is kept with the assessment. Tenant staff only; viewers 403; vendors and other tenants 404.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("ServiceId")],
+            body: Some("NewAssessmentRequest"),
+            ok: (
+                201,
+                json_response(
+                    "開始した審査 / The new assessment",
+                    schema_ref("Assessment"),
+                ),
+            ),
+            errors: vec![
+                (400, vec!["invalid_field"]),
+                (403, vec!["forbidden"]),
+                (404, vec!["not_found"]),
+            ],
+            can_fail: true,
+        },
+        Op {
+            method: "GET",
+            path: "/tenants/{id}/assessments",
+            id: "listAssessments",
+            tag: "assessments",
+            summary: "テナントの審査の一覧 / List a tenant's assessments",
+            description: "テナントの審査（新しい順）。システム管理者と、そのテナントのテナント管理者・審査担当者・閲覧者のみ。事業者（GET /me/assessments を使う）と他テナントは 404。 / The tenant's assessments, newest first, for system administrators and the tenant's administrators, reviewers and viewers; vendors (see GET /me/assessments) and other tenants get 404.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("TenantId")],
+            body: None,
+            ok: (
+                200,
+                json_response("審査 / Assessments", array_of("Assessment")),
+            ),
+            errors: vec![(404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "GET",
+            path: "/me/assessments",
+            id: "listMyAssessments",
+            tag: "assessments",
+            summary: "招待された審査の一覧 / List the assessments the caller is invited to",
+            description: "自分（事業者の利用者）が招待された審査（新しい順）を、事業者向けの表示（プロファイルと判定の記録を含まない）で返す。招待されていなければ空の一覧。 / The assessments the caller, a vendor user, is invited to, newest first, in the vendor view (no profile, no decision record); empty when not invited.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![],
+            body: None,
+            ok: (
+                200,
+                json_response("招待された審査 / Assessments", array_of("VendorAssessment")),
+            ),
+            errors: vec![],
+            can_fail: true,
+        },
+        Op {
+            method: "GET",
+            path: "/assessments/{id}",
+            id: "getAssessment",
+            tag: "assessments",
+            summary: "審査の取得 / Get an assessment",
+            description: "テナントのスタッフと閲覧者には審査の全体、項目の状態ごとの件数と招待 (AssessmentDetail)。招待された事業者には事業者向けの表示、自分の対象者と、自分の項目の件数 (VendorAssessmentDetail)。それ以外（他テナント、招待されていない事業者）は 404。 / Tenant staff and viewers get the whole assessment, item counts and invitations; an invited vendor gets the vendor view, its party and its own items' counts; anyone else 404.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("AssessmentId")],
+            body: None,
+            ok: (
+                200,
+                json_response(
+                    "審査 / The assessment",
+                    json!({"oneOf": [schema_ref("AssessmentDetail"), schema_ref("VendorAssessmentDetail")]}),
+                ),
+            ),
+            errors: vec![(404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "POST",
+            path: "/assessments/{id}/invitations",
+            id: "inviteVendor",
+            tag: "assessments",
+            summary: "事業者の招待 / Invite a vendor user",
+            description: "事業者 (vendor) の利用者を、一つの対象者 (party) の項目に回答するよう招待する。招待された利用者はこの審査と自分の対象者の項目だけを見て回答する。サービスにその対象者の組織が登録されていれば、その組織の利用者に限る（違えば 400 invalid_field）。一人の利用者は一つの審査に一度だけ（二度目は 409 conflict）。テナントのスタッフのみ。閲覧者と招待された事業者は 403、それ以外は 404。 / Invites a vendor user to answer one party's items; the user then sees this assessment and that party's items only. Must belong to the service's organisation for the party, if set. Once per user and assessment (409). Tenant staff only; viewers and invited vendors 403; others 404.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("AssessmentId")],
+            body: Some("NewInvitationRequest"),
+            ok: (204, json!({"description": "招待した / Invited"})),
+            errors: vec![
+                (400, vec!["invalid_field"]),
+                (403, vec!["forbidden"]),
+                (404, vec!["not_found"]),
+                (409, vec!["conflict"]),
+            ],
+            can_fail: true,
+        },
+        Op {
+            method: "GET",
+            path: "/assessments/{id}/items",
+            id: "listAssessmentItems",
+            tag: "assessments",
+            summary: "審査の項目の一覧 / List an assessment's items",
+            description: "審査の項目（チェックリストの順）を、要求事項の本文、状態、回答（下書きを含む）と審査担当者のコメントとともに返す。テナントのスタッフと閲覧者にはすべての項目、招待された事業者には自分の対象者の項目だけ。それ以外は 404。 / The checklist in order, with requirement text, state, answer (drafts included) and the reviewer's comment: every item for tenant staff and viewers, only its own party's for an invited vendor; 404 for anyone else.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("AssessmentId")],
+            body: None,
+            ok: (
+                200,
+                json_response("項目 / Items", array_of("AssessmentItem")),
+            ),
+            errors: vec![(404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "PUT",
+            path: "/assessments/{id}/items/{catalog}/{requirement}/{party}",
+            id: "answerAssessmentItem",
+            tag: "assessments",
+            summary: "項目への回答（下書き保存） / Answer an item (saved as a draft)",
+            description: "招待された事業者が自分の対象者の項目に回答する。回答は下書きとして保存され、状態が open（回答中）か returned（差戻し）の間は何度でも上書きできる。状態は変わらず、審査担当者に渡すのは提出 (POST /assessments/{id}/submit) のとき。回答の規則は AnswerInput（status は必須、not_applicable には reason、plan と due は両方かどちらもなし。違反は 400 invalid_field）。submitted・accepted の項目は 409 not_editable、判定済みの審査は 409 conflict。テナントのスタッフと閲覧者は回答できない (403)。他の対象者の項目、存在しない項目は 404。 / An invited vendor answers one of its party's items. Answers are drafts: rewritable while the item is open or returned; the state changes only on submission. Submitted or accepted items are 409 not_editable, a decided assessment 409 conflict. Staff and viewers cannot answer (403); the other party's items and unknown items are 404.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![
+                param_ref("AssessmentId"),
+                param_ref("ItemCatalog"),
+                param_ref("ItemRequirement"),
+                param_ref("ItemParty"),
+            ],
+            body: Some("AnswerInput"),
+            ok: (
+                200,
+                json_response(
+                    "保存した項目 / The item as saved",
+                    schema_ref("AssessmentItem"),
+                ),
+            ),
+            errors: vec![
+                (400, vec!["invalid_field"]),
+                (403, vec!["forbidden"]),
+                (404, vec!["not_found"]),
+                (409, vec!["conflict", "not_editable"]),
+            ],
+            can_fail: true,
+        },
+        Op {
+            method: "POST",
+            path: "/assessments/{id}/items/{catalog}/{requirement}/{party}/review",
+            id: "reviewAssessmentItem",
+            tag: "assessments",
+            summary: "項目の受理・差戻し / Accept or return an item",
+            description: "テナントのスタッフが提出済み (submitted) の項目を受理する (accept → accepted) か、理由 (comment、必須) を付けて差し戻す (return → returned)。受理済みの項目も差し戻せる。差し戻された項目は、事業者が回答し直して再提出する。回答中・差戻しの項目は 409 not_reviewable、判定済みの審査は 409 conflict、差戻しに comment がなければ 400 invalid_field。閲覧者と招待された事業者は 403（事業者に見えない項目は 404）。それ以外は 404。 / Tenant staff accept a submitted item or return it with a comment (required); accepted items may be returned too; the vendor answers a returned item again and resubmits. Open or returned items are 409 not_reviewable, a decided assessment 409 conflict. Viewers and invited vendors 403; others 404.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![
+                param_ref("AssessmentId"),
+                param_ref("ItemCatalog"),
+                param_ref("ItemRequirement"),
+                param_ref("ItemParty"),
+            ],
+            body: Some("Review"),
+            ok: (
+                200,
+                json_response(
+                    "確認した項目 / The reviewed item",
+                    schema_ref("AssessmentItem"),
+                ),
+            ),
+            errors: vec![
+                (400, vec!["invalid_field"]),
+                (403, vec!["forbidden"]),
+                (404, vec!["not_found"]),
+                (409, vec!["conflict", "not_reviewable"]),
+            ],
+            can_fail: true,
+        },
+        Op {
+            method: "POST",
+            path: "/assessments/{id}/submit",
+            id: "submitAssessment",
+            tag: "assessments",
+            summary: "回答の提出 / Submit the answers",
+            description: "招待された事業者が、自分の対象者の回答中 (open) と差戻し (returned) の項目をまとめて提出する（submitted、審査待ち）。それらすべてに回答が必要で、未回答があれば 400 unanswered_items。提出する項目がない、または判定済みの審査は 409 conflict。事業者以外は 403、招待されていなければ 404。本文なし。 / An invited vendor submits all of its party's open and returned items at once; every one must be answered (400 unanswered_items). Nothing to submit or a decided assessment is 409 conflict. Anyone but the vendor 403; not invited 404. No body.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("AssessmentId")],
+            body: None,
+            ok: (
+                200,
+                json_response("提出した / Submitted", schema_ref("SubmitResult")),
+            ),
+            errors: vec![
+                (400, vec!["unanswered_items"]),
+                (403, vec!["forbidden"]),
+                (404, vec!["not_found"]),
+                (409, vec!["conflict"]),
+            ],
+            can_fail: true,
+        },
+        Op {
+            method: "GET",
+            path: "/assessments/{id}/evaluation",
+            id: "getAssessmentEvaluation",
+            tag: "assessments",
+            summary: "回答からの評価 / The evaluation computed from the answers",
+            description: "現在の回答（下書きを含む）から算出した評価: カタログごとの判定・集計・項目・満たされていない項目 (gaps)。verdict は全カタログのうち最も悪い判定で、記録できる最良の判定。kijun assess --format json の catalogs と同じ形。テナントのスタッフと閲覧者のみ。事業者と他テナントは 404。 / The evaluation from the current answers, drafts included: per catalog the verdict, summary, items and gaps; `verdict` is the worst of them, the best that may be recorded. Tenant staff and viewers only; vendors and other tenants 404.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("AssessmentId")],
+            body: None,
+            ok: (
+                200,
+                json_response("評価 / The evaluation", schema_ref("Evaluation")),
+            ),
+            errors: vec![(404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "POST",
+            path: "/assessments/{id}/verdict",
+            id: "recordAssessmentVerdict",
+            tag: "assessments",
+            summary: "判定の記録 / Record the verdict",
+            description: "判定を理由 (note) とともに記録し、審査を閉じる（status decided、一度だけ。二度目は 409 conflict）。承認・条件付き承認には、すべての項目の受理 (accepted) が必要（409 review_incomplete。不承認はいつでも記録できる）。判定は回答が裏付けるもの (GET /assessments/{id}/evaluation の verdict) より良くできない（400 verdict_not_supported。より厳しい判定は可）。条件付き承認には期限付きの条件が必要: 審査担当者の conditions に、是正計画付きの一部適合の回答からの条件が自動で加わる（source answer）。テナントのスタッフのみ。閲覧者と招待された事業者は 403、それ以外は 404。 / Records the verdict with a reasoned note and closes the assessment, once. Approving needs every item accepted (409 review_incomplete; a rejection may be recorded any time); the verdict may not be better than the answers support (400 verdict_not_supported). A conditional approval needs conditions with due dates; those of partial answers' plans are added. Tenant staff only; viewers and vendors 403; others 404.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("AssessmentId")],
+            body: Some("VerdictInput"),
+            ok: (
+                200,
+                json_response(
+                    "記録した判定 / The recorded decision",
+                    schema_ref("Decision"),
+                ),
+            ),
+            errors: vec![
+                (400, vec!["invalid_field", "verdict_not_supported"]),
+                (403, vec!["forbidden"]),
+                (404, vec!["not_found"]),
+                (409, vec!["conflict", "review_incomplete"]),
+            ],
+            can_fail: true,
+        },
+        Op {
+            method: "GET",
+            path: "/assessments/{id}/history",
+            id: "getAssessmentHistory",
+            tag: "assessments",
+            summary: "審査の履歴 / An assessment's history",
+            description: "審査のすべての出来事（開始・招待・回答・提出・受理・差戻し・判定）を古い順に返す。テナントのスタッフと閲覧者にはすべて。招待された事業者には、自分の対象者の項目の出来事と、項目に属さない出来事（招待と判定を除く）だけ。それ以外は 404。 / Every transition, oldest first: all of them for tenant staff and viewers; for an invited vendor its own party's item events and the assessment-wide ones except invitations and the decision; 404 for anyone else.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("AssessmentId")],
+            body: None,
+            ok: (
+                200,
+                json_response("履歴 / History", array_of("HistoryEntry")),
+            ),
+            errors: vec![(404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "GET",
             path: "/audit",
             id: "exportAudit",
             tag: "audit",
@@ -2148,6 +3610,8 @@ fn tags() -> Value {
         {"name": "organisations", "description": "事業者の組織と利用者 / Vendor organisations and their users"},
         {"name": "tokens", "description": "API トークン / API tokens"},
         {"name": "catalogs", "description": "基準カタログ / Criteria catalogs"},
+        {"name": "services", "description": "サービス台帳。テナントのスタッフ（テナント管理者・審査担当者）が管理し、閲覧者は読むだけ。事業者には見えない (404) / The service register: tenant staff manage, viewers read, vendors get 404"},
+        {"name": "assessments", "description": "審査: 開始 → 招待 → 回答（下書き）→ 提出 → 受理・差戻し → 判定。テナントのスタッフが運用し、閲覧者は読むだけ、招待された事業者は自分の対象者の項目だけを見て回答する。それ以外は 404 / Assessments: open, invite, answer (drafts), submit, review, decide. Tenant staff run them, viewers read, invited vendors see and answer only their own party's items; everything else is 404"},
         {"name": "audit", "description": "監査ログ / Audit log"},
         {"name": "meta", "description": "API 定義 / API description"},
     ])
@@ -2170,7 +3634,7 @@ pub fn document() -> Value {
             "title": "kijun API",
             "version": env!("CARGO_PKG_VERSION"),
             "summary": "kijun の JSON API / The kijun JSON API",
-            "description": "認証: ログインで得たセッション Cookie（POST/PUT/DELETE では X-CSRF-Token ヘッダーも）、または API トークン (Authorization: Bearer)。エラーはすべて {\"error\": {\"code\", \"message\", \"field\"?}} の形で返る。他テナントの対象は存在しない場合と同じく 404。日時はすべて UTC の ISO 8601。手引き: docs/api.md / Authentication: the login session cookie (plus X-CSRF-Token on unsafe methods) or an API token as a bearer token. Every error has the one Error shape. Another tenant's objects answer 404. Timestamps are ISO 8601 UTC.",
+            "description": "認証: ログインで得たセッション Cookie（POST/PUT/DELETE では X-CSRF-Token ヘッダーも）、または API トークン (Authorization: Bearer)。エラーはすべて {\"error\": {\"code\", \"message\", \"field\"?}} の形で返る。他テナントの対象は存在しない場合と同じく 404。事業者は招待された審査と自分の対象者の項目だけが見え、それ以外も 404。日時はすべて UTC の ISO 8601。手引き: docs/api.md / Authentication: the login session cookie (plus X-CSRF-Token on unsafe methods) or an API token as a bearer token. Every error has the one Error shape. Another tenant's objects answer 404; a vendor sees only the assessments it is invited to and its own party's items, the rest is 404 too. Timestamps are ISO 8601 UTC.",
             "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
         },
         "servers": [{"url": BASE, "description": "kijun の JSON API / The JSON API"}],
@@ -2414,24 +3878,44 @@ mod tests {
             }
         }
         assert!(bodies > 0);
-        for nested in ["PasswordPolicyUpdate", "LockoutPolicyUpdate"] {
+        for nested in [
+            "PasswordPolicyUpdate",
+            "LockoutPolicyUpdate",
+            "ServiceProfileInput",
+            "ServiceDetails",
+            "Registration",
+            "Certification",
+            "Subcontractor",
+            "Condition",
+        ] {
             assert_eq!(schemas[nested]["additionalProperties"], false);
         }
+    }
+
+    /// The names of a path's `{...}` segments.
+    fn template_names(path: &str) -> BTreeSet<String> {
+        path.split('/')
+            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .map(str::to_owned)
+            .collect()
     }
 
     #[test]
     fn path_templates_have_path_parameters() {
         let doc = document();
         for (method, path, op) in doc_operations(&doc) {
-            let templated = path.contains("{id}");
             let params = op["parameters"].as_array().cloned().unwrap_or_default();
-            let has_id = params.iter().any(|p| {
-                p["$ref"]
-                    .as_str()
-                    .and_then(|r| doc.pointer(r.trim_start_matches('#')))
-                    .is_some_and(|p| p["name"] == "id" && p["in"] == "path")
-            });
-            assert_eq!(templated, has_id, "{method} {path}");
+            let declared: BTreeSet<String> = params
+                .iter()
+                .filter_map(|p| {
+                    p["$ref"]
+                        .as_str()
+                        .and_then(|r| doc.pointer(r.trim_start_matches('#')))
+                })
+                .filter(|p| p["in"] == "path" && p["required"] == true)
+                .filter_map(|p| p["name"].as_str().map(str::to_owned))
+                .collect();
+            assert_eq!(template_names(&path), declared, "{method} {path}");
         }
     }
 
@@ -2451,7 +3935,445 @@ mod tests {
         assert_eq!(from_list, from_doc);
         assert!(from_list.contains(&("GET".to_owned(), "/api/v1/openapi.json".to_owned())));
         assert!(from_list.contains(&("GET".to_owned(), "/api/v1/tenants/{id}".to_owned())));
-        assert_eq!(listed.len(), 31);
+        assert_eq!(listed.len(), 47);
+    }
+
+    static NULL: Value = Value::Null;
+
+    /// `schema`, or the schema its `$ref` names.
+    fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+        match schema["$ref"].as_str() {
+            Some(r) => doc.pointer(r.trim_start_matches('#')).unwrap_or(&NULL),
+            None => schema,
+        }
+    }
+
+    fn type_matches(ty: &Value, value: &Value) -> bool {
+        match ty.as_str().unwrap_or_default() {
+            "null" => value.is_null(),
+            "boolean" => value.is_boolean(),
+            "integer" => value.is_i64() || value.is_u64(),
+            "number" => value.is_number(),
+            "string" => value.is_string(),
+            "array" => value.is_array(),
+            "object" => value.is_object(),
+            _ => false,
+        }
+    }
+
+    /// Checks `value` against `schema` with the keywords this document uses
+    /// (not `pattern`, and of the formats only `date`); mismatches go to
+    /// `errors`.
+    fn check(doc: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec<String>) {
+        let schema = resolve(doc, schema);
+        let matching = |alternatives: &Vec<Value>| {
+            alternatives
+                .iter()
+                .filter(|s| {
+                    let mut e = Vec::new();
+                    check(doc, s, value, at, &mut e);
+                    e.is_empty()
+                })
+                .count()
+        };
+        if let Some(any) = schema["anyOf"].as_array()
+            && matching(any) == 0
+        {
+            errors.push(format!("{at}: no alternative of anyOf matches {value}"));
+        }
+        if let Some(one) = schema["oneOf"].as_array()
+            && matching(one) != 1
+        {
+            errors.push(format!("{at}: not exactly one of oneOf matches"));
+        }
+        let types = match &schema["type"] {
+            Value::Array(types) => types.clone(),
+            Value::Null => Vec::new(),
+            ty => vec![ty.clone()],
+        };
+        if !types.is_empty() && !types.iter().any(|t| type_matches(t, value)) {
+            errors.push(format!("{at}: {value} is not of type {}", schema["type"]));
+        }
+        if let Some(values) = schema["enum"].as_array()
+            && !values.contains(value)
+        {
+            errors.push(format!("{at}: {value} is not one of {}", schema["enum"]));
+        }
+        if schema["format"] == "date"
+            && let Some(text) = value.as_str()
+            && kijun_core::service::parse_date(text).is_none()
+        {
+            errors.push(format!("{at}: `{text}` is not a date"));
+        }
+        if let (Some(min), Some(n)) = (schema["minimum"].as_f64(), value.as_f64())
+            && n < min
+        {
+            errors.push(format!("{at}: {n} < {min}"));
+        }
+        if let (Some(max), Some(n)) = (schema["maximum"].as_f64(), value.as_f64())
+            && n > max
+        {
+            errors.push(format!("{at}: {n} > {max}"));
+        }
+        if let Value::Object(map) = value {
+            for field in schema["required"].as_array().into_iter().flatten() {
+                let field = field.as_str().unwrap_or_default();
+                if !map.contains_key(field) {
+                    errors.push(format!("{at}: `{field}` missing"));
+                }
+            }
+            for (key, v) in map {
+                match schema["properties"].get(key) {
+                    Some(p) => check(doc, p, v, &format!("{at}.{key}"), errors),
+                    None if schema["additionalProperties"] == false => {
+                        errors.push(format!("{at}: `{key}` not allowed"));
+                    }
+                    None => {}
+                }
+            }
+        }
+        if let (Value::Array(items), Some(item)) = (value, schema.get("items")) {
+            for (i, v) in items.iter().enumerate() {
+                check(doc, item, v, &format!("{at}[{i}]"), errors);
+            }
+        }
+    }
+
+    fn assert_conforms(doc: &Value, name: &str, value: &Value) {
+        let mut errors = Vec::new();
+        check(doc, &schema_ref(name), value, name, &mut errors);
+        assert!(errors.is_empty(), "{name}: {errors:#?}\n{value:#}");
+    }
+
+    #[test]
+    fn the_checker_finds_mismatches() {
+        let doc = document();
+        let mut errors = Vec::new();
+        let bad = json!({"verdict": "great", "catalogs": [{"id": 1}], "extra": true});
+        check(
+            &doc,
+            &schema_ref("Evaluation"),
+            &bad,
+            "Evaluation",
+            &mut errors,
+        );
+        assert!(errors.len() >= 5, "{errors:#?}");
+        errors.clear();
+        let bad = json!({"name": "x", "work": "y", "security_officer": "z", "personal_info_manager": "w",
+                         "subcontractors": [{"name": "x", "other": 1}]});
+        check(
+            &doc,
+            &schema_ref("Subcontractor"),
+            &bad,
+            "Subcontractor",
+            &mut errors,
+        );
+        assert_eq!(errors.len(), 4, "{errors:#?}");
+        errors.clear();
+        let bad = json!({"text": "x", "due": "2027-02-30"});
+        check(
+            &doc,
+            &schema_ref("Condition"),
+            &bad,
+            "Condition",
+            &mut errors,
+        );
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+    }
+
+    /// An example for `schema`: every property if `full`, else only the
+    /// required ones; arrays get one item while `depth` lasts.
+    fn example(doc: &Value, schema: &Value, full: bool, depth: u32) -> Value {
+        let schema = resolve(doc, schema);
+        let alternatives = schema["anyOf"].as_array().or(schema["oneOf"].as_array());
+        if let Some(first) = alternatives.and_then(|a| a.iter().find(|s| s["type"] != "null")) {
+            return example(doc, first, full, depth);
+        }
+        if let Some(first) = schema["enum"].as_array().and_then(|v| v.first()) {
+            return first.clone();
+        }
+        let ty = match &schema["type"] {
+            Value::Array(types) => types.iter().find(|t| *t != "null").cloned(),
+            ty => Some(ty.clone()),
+        };
+        match ty.as_ref().and_then(Value::as_str).unwrap_or_default() {
+            "string" if schema["format"] == "date" => json!("2027-03-31"),
+            "string" => json!("x"),
+            "integer" => schema.get("minimum").cloned().unwrap_or(json!(1)),
+            "boolean" => json!(true),
+            "array" if depth > 0 => json!([example(doc, &schema["items"], full, depth - 1)]),
+            "array" => json!([]),
+            "object" => {
+                let required = schema["required"].as_array().cloned().unwrap_or_default();
+                let mut map = Map::new();
+                for (name, p) in schema["properties"].as_object().into_iter().flatten() {
+                    if full || required.contains(&json!(name)) {
+                        map.insert(name.clone(), example(doc, p, full, depth));
+                    }
+                }
+                Value::Object(map)
+            }
+            _ => Value::Null,
+        }
+    }
+
+    fn parse<T: serde::de::DeserializeOwned>(v: Value) -> Result<(), serde_json::Error> {
+        serde_json::from_value::<T>(v).map(|_| ())
+    }
+
+    type Parser = fn(Value) -> Result<(), serde_json::Error>;
+
+    /// The request schemas of the service and assessment endpoints agree
+    /// with the Rust types the server reads them into: every property is a
+    /// field, the required ones are exactly those serde requires, nothing
+    /// else is accepted.
+    #[test]
+    fn assessment_request_schemas_match_the_rust_types() {
+        use crate::routes::assessments::{
+            Condition, NewAssessment, NewInvitation, Review, ServiceInput, VerdictInput,
+        };
+        use kijun_core::service::{Certification, Registration, ServiceDetails, Subcontractor};
+        use kijun_core::workflow::AnswerInput;
+        let doc = document();
+        let parsers: [(&str, Parser); 11] = [
+            ("ServiceInput", parse::<ServiceInput>),
+            ("ServiceDetails", parse::<ServiceDetails>),
+            ("Registration", parse::<Registration>),
+            ("Certification", parse::<Certification>),
+            ("Subcontractor", parse::<Subcontractor>),
+            ("NewAssessmentRequest", parse::<NewAssessment>),
+            ("NewInvitationRequest", parse::<NewInvitation>),
+            ("AnswerInput", parse::<AnswerInput>),
+            ("Review", parse::<Review>),
+            ("VerdictInput", parse::<VerdictInput>),
+            ("Condition", parse::<Condition>),
+        ];
+        for (name, parse) in parsers {
+            let schema = &doc["components"]["schemas"][name];
+            assert_eq!(schema["additionalProperties"], false, "{name}");
+            let full = example(&doc, schema, true, 2);
+            let parsed = parse(full.clone());
+            assert!(parsed.is_ok(), "{name}: {full}: {parsed:?}");
+            let minimal = example(&doc, schema, false, 2);
+            let parsed = parse(minimal.clone());
+            assert!(parsed.is_ok(), "{name}: {minimal}: {parsed:?}");
+            for field in schema["required"].as_array().into_iter().flatten() {
+                let mut without = minimal.clone();
+                if let (Some(map), Some(field)) = (without.as_object_mut(), field.as_str()) {
+                    map.remove(field);
+                }
+                assert!(parse(without).is_err(), "{name}: `{field}` is optional");
+            }
+            let mut extra = full.clone();
+            if let Some(map) = extra.as_object_mut() {
+                map.insert("no_such_field".into(), json!(1));
+            }
+            assert!(parse(extra).is_err(), "{name}: unknown field accepted");
+        }
+        let profile = example(&doc, &schema_ref("ServiceProfileInput"), true, 2);
+        let profile = profile.as_object().cloned().unwrap_or_default();
+        assert_eq!(profile.len(), 12);
+        let checked = crate::routes::assessments::profile_from_json(&profile);
+        assert!(checked.is_ok(), "{checked:?}");
+    }
+
+    /// The profile schemas list exactly the attributes of
+    /// `kijun_core::profile`, with their types and defaults.
+    #[test]
+    fn the_profile_schema_matches_the_attribute_schema() -> Result<(), serde_json::Error> {
+        use kijun_core::profile::{ATTRIBUTES, AttributeType};
+        let doc = document();
+        for name in ["ServiceProfile", "ServiceProfileInput"] {
+            let schema = &doc["components"]["schemas"][name];
+            let props = schema["properties"]
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
+            let names: BTreeSet<&str> = props.keys().map(String::as_str).collect();
+            let expected: BTreeSet<&str> = ATTRIBUTES.iter().map(|a| a.name).collect();
+            assert_eq!(names, expected, "{name}");
+            for a in ATTRIBUTES {
+                let p = &props[a.name];
+                assert_eq!(p["default"], serde_json::to_value(a.default_value())?);
+                match a.kind {
+                    AttributeType::Bool => assert_eq!(p["type"], "boolean", "{}", a.name),
+                    AttributeType::Enum(values) => assert_eq!(p["enum"], json!(values)),
+                    AttributeType::Int { min, max } => {
+                        assert_eq!((&p["minimum"], &p["maximum"]), (&json!(min), &json!(max)));
+                    }
+                }
+            }
+        }
+        let stored = serde_json::to_value(kijun_core::Profile::default())?;
+        assert_conforms(&doc, "ServiceProfile", &stored);
+        Ok(())
+    }
+
+    /// What the server stores and computes conforms to the response schemas.
+    #[test]
+    fn stored_and_computed_shapes_match_their_schemas() -> Result<(), Box<dyn std::error::Error>> {
+        use kijun_core::answer::{Answer, AnswerSet, Remediation, Status};
+        use kijun_core::catalog::Date;
+        use kijun_core::evaluate::{Severity, Verdict, applicable_items, evaluate_catalog};
+        use kijun_core::service::{RecordDate, ServiceDetails};
+        use kijun_core::workflow::AnswerInput;
+        use kijun_store::assessment::{AssessmentRecord, HistoryEntry, Invitation, ServiceRecord};
+        let doc = document();
+        let now = jiff::Timestamp::now();
+        let due = Date {
+            year: 2027,
+            month: 3,
+            day: 31,
+        };
+        let details: ServiceDetails = serde_json::from_value(json!({
+            "contract_start": "2026-04-01",
+            "contract_end": "2031-03-31",
+            "data_locations": ["日本（東京リージョン）"],
+            "governing_law": "日本法",
+            "court": "東京地方裁判所",
+            "ismap": {"number": "C21-0001-1", "valid_until": "2027-03-31"},
+            "lgwan_asp": {"number": "A-1"},
+            "certifications": [{"name": "ISO/IEC 27017", "issuer": "JQA", "valid_until": null}],
+            "subcontractors": [{"name": "保守株式会社", "work": "運用保守", "security_officer": "山田", "personal_info_manager": "佐藤",
+                "subcontractors": [{"name": "孫請株式会社", "work": "監視", "security_officer": "鈴木", "personal_info_manager": "高橋"}]}],
+        }))?;
+        for d in [&details, &ServiceDetails::default()] {
+            assert_conforms(&doc, "ServiceDetails", &serde_json::to_value(d)?);
+        }
+        let profile = kijun_core::Profile::default();
+        let service = ServiceRecord {
+            id: "s".into(),
+            tenant_id: "t".into(),
+            name: "文書管理サービス".into(),
+            purpose: "文書管理".into(),
+            department: "総務課".into(),
+            provider_org_id: Some("o".into()),
+            integrator_org_id: None,
+            details: json!({"profile": profile, "details": details}),
+            created_at: now,
+            updated_at: now,
+        };
+        assert_conforms(&doc, "Service", &serde_json::to_value(&service)?);
+
+        // An evaluation with every kind of answer.
+        let controls = kijun_core::ControlVocabulary::builtin()?;
+        let catalogs = kijun_core::CatalogSet::builtin(&controls)?;
+        let catalog = catalogs.iter().next().ok_or("no built-in catalog")?;
+        let items = applicable_items(catalog, &profile);
+        let answer = |status| Answer {
+            status,
+            comment: Some("説明".into()),
+            evidence: vec!["規程".into()],
+            reason: (status == Status::NotApplicable).then(|| "理由".to_owned()),
+            remediation: None,
+        };
+        let mut set = AnswerSet::default();
+        let mut partial = answer(Status::Partial);
+        partial.remediation = Some(Remediation {
+            plan: "取得予定".into(),
+            due,
+        });
+        let answers = [
+            answer(Status::Conforms),
+            partial,
+            answer(Status::Partial),
+            answer(Status::NotApplicable),
+            answer(Status::DoesNotConform),
+        ];
+        for (a, answer) in items.iter().zip(answers) {
+            set.set_requirement(&catalog.id, &a.requirement.id, a.party, answer);
+        }
+        if let Some(a) = items
+            .iter()
+            .skip(5)
+            .find(|a| !a.requirement.controls.is_empty())
+        {
+            set.set_control(
+                &a.requirement.controls[0],
+                a.party,
+                Answer::new(Status::Conforms),
+            );
+        }
+        let evaluation = evaluate_catalog(catalog, &profile, &set);
+        assert!(evaluation.gaps.iter().any(|g| g.due.is_some()));
+        assert_conforms(
+            &doc,
+            "CatalogEvaluation",
+            &serde_json::to_value(&evaluation)?,
+        );
+        assert_conforms(
+            &doc,
+            "Evaluation",
+            &json!({"verdict": evaluation.verdict, "catalogs": [evaluation]}),
+        );
+
+        // A decision as POST /assessments/{id}/verdict records it.
+        let mut conditions =
+            vec![json!({"text": "報告", "due": RecordDate(due), "source": "reviewer"})];
+        for g in evaluation
+            .gaps
+            .iter()
+            .filter(|g| g.severity == Severity::Condition)
+        {
+            conditions.push(json!({"text": g.message, "due": g.due, "source": "answer"}));
+        }
+        let decision = json!({
+            "verdict": Verdict::Conditional,
+            "computed_verdict": Verdict::Conditional,
+            "note": "理由",
+            "conditions": conditions,
+            "decided_by": "審査 太郎",
+            "decided_at": now,
+        });
+        assert_conforms(&doc, "Decision", &decision);
+        let mut record = AssessmentRecord {
+            id: "a".into(),
+            tenant_id: "t".into(),
+            service_id: "s".into(),
+            phase: "selection".into(),
+            catalogs: vec![catalog.id.clone()],
+            profile: serde_json::to_value(&profile)?,
+            status: "open".into(),
+            due_date: Some("2026-06-30".into()),
+            opened_by: "u".into(),
+            opened_at: now,
+            verdict: None,
+            decision: None,
+            updated_at: now,
+        };
+        assert_conforms(&doc, "Assessment", &serde_json::to_value(&record)?);
+        record.status = "decided".into();
+        record.verdict = Some("conditional".into());
+        record.decision = Some(decision);
+        assert_conforms(&doc, "Assessment", &serde_json::to_value(&record)?);
+
+        let invitation = Invitation {
+            assessment_id: "a".into(),
+            user_id: "v".into(),
+            party: "provider".into(),
+            invited_at: now,
+        };
+        assert_conforms(&doc, "Invitation", &serde_json::to_value(&invitation)?);
+        let draft = AnswerInput {
+            status: Some(Status::Partial),
+            plan: Some("取得予定".into()),
+            due: Some(RecordDate(due)),
+            ..AnswerInput::default()
+        };
+        for a in [&draft, &AnswerInput::default()] {
+            assert_conforms(&doc, "AnswerInput", &serde_json::to_value(a)?);
+        }
+        let entry = HistoryEntry {
+            seq: 1,
+            at: now,
+            actor_id: Some("v".into()),
+            actor_name: None,
+            event: "answered".into(),
+            item: Some(format!("{}/X-01/provider", catalog.id)),
+            details: serde_json::to_value(&draft)?,
+        };
+        assert_conforms(&doc, "HistoryEntry", &serde_json::to_value(&entry)?);
+        Ok(())
     }
 }
 
@@ -2477,9 +4399,15 @@ mod route_check {
         let probes = super::operations().into_iter().map(|op| (op, true)).chain([
             (("PATCH", "/api/v1/tenants".to_owned()), false),
             (("GET", "/api/v1/undocumented".to_owned()), false),
+            (("DELETE", "/api/v1/services/{id}".to_owned()), false),
+            (("PUT", "/api/v1/assessments/{id}".to_owned()), false),
         ]);
         for ((method, path), documented) in probes {
-            let uri = path.replace("{id}", "x");
+            let uri: Vec<&str> = path
+                .split('/')
+                .map(|s| if s.starts_with('{') { "x" } else { s })
+                .collect();
+            let uri = uri.join("/");
             let req = Request::builder()
                 .method(method)
                 .uri(&uri)

@@ -50,10 +50,12 @@ pub struct Nav {
     pub admin: bool,
     pub system_admin: bool,
     pub audit: bool,
+    /// Tenant staff (not vendors): the service register.
+    pub staff: bool,
 }
 
 impl Nav {
-    fn of(p: &Principal) -> Option<Nav> {
+    pub fn of(p: &Principal) -> Option<Nav> {
         let csrf = match &p.via {
             Via::Session { csrf_token, .. } => csrf_token.clone(),
             Via::Token { .. } => return None,
@@ -65,6 +67,7 @@ impl Nav {
             admin: matches!(p.role, Role::SystemAdmin | Role::TenantAdmin),
             system_admin: p.role == Role::SystemAdmin,
             audit: matches!(p.role, Role::SystemAdmin | Role::TenantAdmin),
+            staff: p.role != Role::Vendor,
         })
     }
 }

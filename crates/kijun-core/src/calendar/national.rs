@@ -95,10 +95,19 @@ pub struct NationalHoliday {
 }
 
 /// The national list, from the table and then the rules, by date.
-#[derive(Debug)]
 pub(super) struct NationalHolidays {
     by_date: BTreeMap<Date, NationalHoliday>,
     table_years: RangeInclusive<i16>,
+}
+
+impl std::fmt::Debug for NationalHolidays {
+    /// A summary: the full list is thousands of days.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NationalHolidays")
+            .field("days", &self.by_date.len())
+            .field("table_years", &self.table_years)
+            .finish_non_exhaustive()
+    }
 }
 
 static NATIONAL: LazyLock<Result<NationalHolidays, CalendarError>> =
@@ -112,14 +121,17 @@ impl NationalHolidays {
 
     fn load() -> Result<NationalHolidays, CalendarError> {
         let by_date = parse_table(TABLE)?;
-        let (Some(first), Some(last)) = (by_date.keys().next(), by_date.keys().next_back()) else {
+        let (Some(&first), Some(&last)) = (by_date.keys().next(), by_date.keys().next_back())
+        else {
             return Err(table_error(1, "祝日が一件もありません (empty table)"));
         };
         let table_years = first.year()..=last.year();
         if *table_years.start() != FIRST_YEAR {
             return Err(table_error(
                 2,
-                format!("表は {FIRST_YEAR} 年から始まるはずです (table must start in {FIRST_YEAR})"),
+                format!(
+                    "表は {FIRST_YEAR} 年から始まるはずです (table must start in {FIRST_YEAR})"
+                ),
             ));
         }
         let mut all = by_date;
@@ -181,16 +193,22 @@ fn parse_table(text: &'static str) -> Result<BTreeMap<Date, NationalHoliday>, Ca
             continue;
         }
         let Some((date, name)) = line.split_once(',') else {
-            return Err(table_error(line_no, "`日付,名前` の形ではありません (expected `date,name`)"));
+            return Err(table_error(
+                line_no,
+                "`日付,名前` の形ではありません (expected `date,name`)",
+            ));
         };
-        let date: Date = date
-            .parse()
-            .map_err(|e| table_error(line_no, format!("日付 `{date}` が不正です: {e} (bad date)")))?;
+        let date: Date = date.parse().map_err(|e| {
+            table_error(line_no, format!("日付 `{date}` が不正です: {e} (bad date)"))
+        })?;
         if name.is_empty() || name.contains(',') {
             return Err(table_error(line_no, "名前が空か `,` を含みます (bad name)"));
         }
         if previous.is_some_and(|p| p >= date) {
-            return Err(table_error(line_no, "日付が昇順ではありません (dates must increase)"));
+            return Err(table_error(
+                line_no,
+                "日付が昇順ではありません (dates must increase)",
+            ));
         }
         previous = Some(date);
         by_date.insert(
@@ -328,7 +346,14 @@ fn national_holidays_proper(year: i16) -> Result<BTreeMap<Date, &'static str>, C
     };
     let mut h: Vec<(Date, &'static str)> = Vec::with_capacity(20);
     h.push((day(1, 1)?, "元日"));
-    h.push((if y <= 1999 { day(1, 15)? } else { monday(1, 2)? }, "成人の日"));
+    h.push((
+        if y <= 1999 {
+            day(1, 15)?
+        } else {
+            monday(1, 2)?
+        },
+        "成人の日",
+    ));
     if y >= 1967 {
         h.push((day(2, 11)?, "建国記念の日"));
     }

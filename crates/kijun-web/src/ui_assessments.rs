@@ -1,0 +1,1104 @@
+//! The UI of the service register and assessments: the register and a
+//! service's page, the assessment list with filters, and the checklist laid
+//! out like the seed documents (No, 項目, 要求事項, 実施基準・実施例, party and
+//! level, answer, check) where vendors answer their own party's items and
+//! reviewers confirm or return them and record the verdict. Every action
+//! calls the same handler as the JSON API.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use kijun_core::catalog::Party;
+use kijun_core::evaluate::Verdict;
+use kijun_core::service::{RecordDate, parse_date};
+use kijun_core::workflow::{AnswerInput, ItemState, ReviewDecision};
+use kijun_store::Role;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::{ApiError, ApiJson};
+use crate::principal::Principal;
+use crate::routes::assessments::{
+    self, Access, Condition, NewAssessment, NewInvitation, Review, ServiceInput, VerdictInput,
+};
+use crate::state::AppState;
+use crate::ui::{CsrfField, Nav, UiForm, UiUser, jp_date};
+
+fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => axum::response::Html(html).into_response(),
+        Err(e) => ApiError::internal(e).into_response(),
+    }
+}
+
+fn csrf(p: &Principal) -> String {
+    match &p.via {
+        crate::principal::Via::Session { csrf_token, .. } => csrf_token.clone(),
+        crate::principal::Via::Token { .. } => String::new(),
+    }
+}
+
+fn phase_label(p: &str) -> &'static str {
+    match p {
+        "selection" => "選定",
+        "build" => "導入・構築",
+        "operation" => "運用・保守",
+        "termination" => "更改・廃棄",
+        _ => "",
+    }
+}
+
+fn verdict_label(v: Option<&str>) -> &'static str {
+    match v {
+        Some("approved") => "承認",
+        Some("conditional") => "条件付き承認",
+        Some("rejected") => "不承認",
+        _ => "",
+    }
+}
+
+fn status_label(s: &str) -> &'static str {
+    if s == "decided" {
+        "判定済み"
+    } else {
+        "審査中"
+    }
+}
+
+/// The tenant a staff page is about: the user's own, or for a system
+/// administrator the `tenant` query parameter or the first tenant.
+async fn page_tenant(
+    state: &AppState,
+    p: &Principal,
+    wanted: Option<String>,
+) -> Result<Option<String>, ApiError> {
+    if let Some(t) = &p.tenant_id {
+        return Ok(Some(t.clone()));
+    }
+    if p.role != Role::SystemAdmin {
+        return Ok(None);
+    }
+    let tenants = state.store.tenants().await?;
+    Ok(wanted
+        .filter(|w| tenants.iter().any(|t| &t.id == w))
+        .or_else(|| tenants.first().map(|t| t.id.clone())))
+}
+
+fn error_response(e: ApiError) -> Response {
+    let page = Plain {
+        nav: None,
+        error: Some(e.message.clone()),
+        notice: None,
+    };
+    let mut r = render(&page);
+    *r.status_mut() = e.status;
+    r
+}
+
+#[derive(Template)]
+#[template(
+    source = "{% extends \"base.html\" %}{% block title %}エラー{% endblock %}{% block content %}<h1>エラー</h1><p><a href=\"/\">ホームへ</a></p>{% endblock %}",
+    ext = "html"
+)]
+struct Plain {
+    nav: Option<Nav>,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+// ---------------------------------------------------------------------------
+// Services
+
+pub struct ServiceRow {
+    pub id: String,
+    pub name: String,
+    pub department: String,
+    pub purpose: String,
+    pub updated: String,
+}
+
+#[derive(Template)]
+#[template(path = "services.html")]
+struct ServicesPage {
+    nav: Option<Nav>,
+    error: Option<String>,
+    notice: Option<String>,
+    csrf_token: String,
+    manage: bool,
+    services: Vec<ServiceRow>,
+    providers: Vec<(String, String)>,
+    integrators: Vec<(String, String)>,
+}
+
+#[derive(Deserialize)]
+pub struct TenantQuery {
+    tenant: Option<String>,
+}
+
+async fn services_view(
+    state: &AppState,
+    p: &Principal,
+    tenant: Option<String>,
+    error: Option<String>,
+) -> Response {
+    let build = async {
+        let tenant = page_tenant(state, p, tenant)
+            .await?
+            .ok_or_else(ApiError::forbidden)?;
+        let list =
+            assessments::list_services(State(state.clone()), p.clone(), Path(tenant.clone()))
+                .await?
+                .0;
+        let orgs = state.store.organisations().await?;
+        let pick = |kind: &str| {
+            orgs.iter()
+                .filter(|o| o.kind == kind)
+                .map(|o| (o.id.clone(), o.name.clone()))
+                .collect::<Vec<_>>()
+        };
+        Ok::<_, ApiError>(ServicesPage {
+            nav: Nav::of(p),
+            error,
+            notice: None,
+            csrf_token: csrf(p),
+            manage: matches!(
+                p.role,
+                Role::SystemAdmin | Role::TenantAdmin | Role::Reviewer
+            ),
+            services: list
+                .into_iter()
+                .map(|s| ServiceRow {
+                    id: s.id,
+                    name: s.name,
+                    department: s.department,
+                    purpose: s.purpose,
+                    updated: jp_date(s.updated_at),
+                })
+                .collect(),
+            providers: pick("provider"),
+            integrators: pick("integrator"),
+        })
+    };
+    match build.await {
+        Ok(page) => render(&page),
+        Err(e) => error_response(e),
+    }
+}
+
+pub async fn services_page(
+    State(state): State<AppState>,
+    UiUser(p): UiUser,
+    Query(q): Query<TenantQuery>,
+) -> Response {
+    services_view(&state, &p, q.tenant, None).await
+}
+
+#[derive(Deserialize)]
+pub struct ServiceForm {
+    csrf_token: String,
+    name: String,
+    purpose: String,
+    department: String,
+    provider_org_id: String,
+    integrator_org_id: String,
+    service_model: String,
+    confidentiality_class: String,
+    network_segment: String,
+    #[serde(flatten)]
+    flags: HashMap<String, String>,
+}
+
+impl CsrfField for ServiceForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+const FLAGS: &[&str] = &[
+    "ismap_registered",
+    "ismap_liu_registered",
+    "lgwan_asp",
+    "gov_cloud",
+    "handles_personal_info",
+    "subcontracting",
+    "remote_maintenance",
+];
+
+pub async fn services_create(
+    State(state): State<AppState>,
+    UiForm(p, f): UiForm<ServiceForm>,
+) -> Response {
+    let tenant = match page_tenant(&state, &p, None).await {
+        Ok(Some(t)) => t,
+        Ok(None) => return error_response(ApiError::forbidden()),
+        Err(e) => return error_response(e),
+    };
+    let mut profile = serde_json::Map::new();
+    for flag in FLAGS {
+        profile.insert(
+            (*flag).into(),
+            Value::Bool(f.flags.get(*flag).is_some_and(|v| v == "true")),
+        );
+    }
+    profile.insert("service_model".into(), Value::String(f.service_model));
+    profile.insert("network_segment".into(), Value::String(f.network_segment));
+    profile.insert(
+        "confidentiality_class".into(),
+        Value::from(f.confidentiality_class.parse::<i64>().unwrap_or(2)),
+    );
+    let non_empty = |s: String| Some(s).filter(|s| !s.is_empty());
+    let input = ServiceInput {
+        name: f.name,
+        purpose: f.purpose,
+        department: f.department,
+        provider_org_id: non_empty(f.provider_org_id),
+        integrator_org_id: non_empty(f.integrator_org_id),
+        profile,
+        details: None,
+    };
+    match assessments::create_service(
+        State(state.clone()),
+        p.clone(),
+        Path(tenant.clone()),
+        ApiJson(input),
+    )
+    .await
+    {
+        Ok(resp) => {
+            let body = axum::body::to_bytes(resp.into_body(), 1 << 20).await.ok();
+            let id = body
+                .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+                .and_then(|v| v["id"].as_str().map(str::to_owned))
+                .unwrap_or_default();
+            Redirect::to(&format!("/services/{id}")).into_response()
+        }
+        Err(e) => services_view(&state, &p, Some(tenant), Some(e.message)).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "service.html")]
+struct ServicePage {
+    nav: Option<Nav>,
+    error: Option<String>,
+    notice: Option<String>,
+    csrf_token: String,
+    manage: bool,
+    id: String,
+    name: String,
+    purpose: String,
+    department: String,
+    provider: String,
+    integrator: String,
+    attributes: Vec<String>,
+    assessments: Vec<AssessmentRow>,
+    catalogs: Vec<(String, String)>,
+}
+
+pub struct AssessmentRow {
+    pub id: String,
+    pub service: String,
+    pub phase: &'static str,
+    pub catalogs: String,
+    pub status: &'static str,
+    pub verdict: &'static str,
+    pub opened: String,
+}
+
+async fn service_view(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    error: Option<String>,
+) -> Response {
+    let build = async {
+        let s = assessments::get_service(State(state.clone()), p.clone(), Path(id.to_owned()))
+            .await?
+            .0;
+        let orgs = state.store.organisations().await?;
+        let org_name = |id: &Option<String>| {
+            id.as_ref()
+                .and_then(|i| orgs.iter().find(|o| &o.id == i))
+                .map_or("（未定）".to_owned(), |o| o.name.clone())
+        };
+        let mut attributes = Vec::new();
+        if let Some(map) = s.details.get("profile").and_then(Value::as_object) {
+            for attr in kijun_core::profile::ATTRIBUTES {
+                if let Some(v) = map.get(attr.name) {
+                    attributes.push(format!("{}: {}", attr.label, v));
+                }
+            }
+        }
+        let list = state.store.assessments_in_tenant(&s.tenant_id).await?;
+        Ok::<_, ApiError>(ServicePage {
+            nav: Nav::of(p),
+            error,
+            notice: None,
+            csrf_token: csrf(p),
+            manage: matches!(
+                p.role,
+                Role::SystemAdmin | Role::TenantAdmin | Role::Reviewer
+            ),
+            provider: org_name(&s.provider_org_id),
+            integrator: org_name(&s.integrator_org_id),
+            assessments: list
+                .into_iter()
+                .filter(|a| a.service_id == s.id)
+                .map(|a| AssessmentRow {
+                    service: s.name.clone(),
+                    phase: phase_label(&a.phase),
+                    catalogs: a.catalogs.join(", "),
+                    status: status_label(&a.status),
+                    verdict: verdict_label(a.verdict.as_deref()),
+                    opened: jp_date(a.opened_at),
+                    id: a.id,
+                })
+                .collect(),
+            catalogs: state
+                .catalogs
+                .iter()
+                .map(|c| (c.id.clone(), c.title.clone()))
+                .collect(),
+            id: s.id,
+            name: s.name,
+            purpose: s.purpose,
+            department: s.department,
+            attributes,
+        })
+    };
+    match build.await {
+        Ok(page) => render(&page),
+        Err(e) => error_response(e),
+    }
+}
+
+pub async fn service_page(
+    State(state): State<AppState>,
+    UiUser(p): UiUser,
+    Path(id): Path<String>,
+) -> Response {
+    service_view(&state, &p, &id, None).await
+}
+
+#[derive(Deserialize)]
+pub struct OpenForm {
+    csrf_token: String,
+    phase: String,
+    #[serde(flatten)]
+    rest: HashMap<String, String>,
+}
+
+impl CsrfField for OpenForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+/// Checkboxes `catalog` may repeat; the form parser keeps the last, so the
+/// template names them `catalog` and the raw query is read here instead.
+pub async fn open_assessment(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    UiForm(p, f): UiForm<OpenForm>,
+) -> Response {
+    let catalogs: Vec<String> = f
+        .rest
+        .iter()
+        .filter(|(k, _)| k.starts_with("catalog_"))
+        .map(|(k, _)| k.trim_start_matches("catalog_").to_owned())
+        .collect();
+    let mut catalogs = catalogs;
+    catalogs.sort();
+    let req = NewAssessment {
+        phase: f.phase,
+        catalogs,
+        due_date: None,
+    };
+    match assessments::open_assessment(
+        State(state.clone()),
+        p.clone(),
+        Path(id.clone()),
+        ApiJson(req),
+    )
+    .await
+    {
+        Ok(resp) => {
+            let body = axum::body::to_bytes(resp.into_body(), 1 << 20).await.ok();
+            let aid = body
+                .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+                .and_then(|v| v["id"].as_str().map(str::to_owned))
+                .unwrap_or_default();
+            Redirect::to(&format!("/assessments/{aid}")).into_response()
+        }
+        Err(e) => service_view(&state, &p, &id, Some(e.message)).await,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Assessment list and checklist
+
+#[derive(Template)]
+#[template(path = "assessments.html")]
+struct AssessmentsPage {
+    nav: Option<Nav>,
+    error: Option<String>,
+    notice: Option<String>,
+    staff: bool,
+    status: String,
+    phase: String,
+    phases: Vec<(&'static str, &'static str)>,
+    rows: Vec<AssessmentRow>,
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    tenant: Option<String>,
+    status: Option<String>,
+    phase: Option<String>,
+}
+
+pub async fn assessments_page(
+    State(state): State<AppState>,
+    UiUser(p): UiUser,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let build = async {
+        let staff = p.role != Role::Vendor;
+        let list = if staff {
+            let tenant = page_tenant(&state, &p, q.tenant.clone())
+                .await?
+                .ok_or_else(ApiError::forbidden)?;
+            assessments::list_assessments(State(state.clone()), p.clone(), Path(tenant))
+                .await?
+                .0
+        } else {
+            state.store.assessments_of_invitee(&p.user.id).await?
+        };
+        let status = q.status.clone().unwrap_or_default();
+        let phase = q.phase.clone().unwrap_or_default();
+        let mut rows = Vec::new();
+        for a in list.into_iter().filter(|a| {
+            (status.is_empty() || a.status == status) && (phase.is_empty() || a.phase == phase)
+        }) {
+            let service = state
+                .store
+                .service(&a.service_id)
+                .await?
+                .map(|s| s.name)
+                .unwrap_or_default();
+            rows.push(AssessmentRow {
+                service,
+                phase: phase_label(&a.phase),
+                catalogs: a.catalogs.join(", "),
+                status: status_label(&a.status),
+                verdict: verdict_label(a.verdict.as_deref()),
+                opened: jp_date(a.opened_at),
+                id: a.id,
+            });
+        }
+        Ok::<_, ApiError>(AssessmentsPage {
+            nav: Nav::of(&p),
+            error: None,
+            notice: None,
+            staff,
+            status,
+            phase,
+            phases: vec![
+                ("selection", "選定"),
+                ("build", "導入・構築"),
+                ("operation", "運用・保守"),
+                ("termination", "更改・廃棄"),
+            ],
+            rows,
+        })
+    };
+    match build.await {
+        Ok(page) => render(&page),
+        Err(e) => error_response(e),
+    }
+}
+
+pub struct ChecklistRow {
+    pub anchor: String,
+    pub catalog_id: String,
+    pub requirement_id: String,
+    pub party: String,
+    pub party_label: &'static str,
+    pub level_label: &'static str,
+    pub category: String,
+    pub text: String,
+    pub examples: Vec<String>,
+    pub status: String,
+    pub status_label: &'static str,
+    pub comment: String,
+    pub reason: String,
+    pub plan: String,
+    pub due: String,
+    pub state_label: &'static str,
+    pub review_comment: String,
+    pub editable: bool,
+    pub reviewable: bool,
+    /// Submitted and not yet confirmed.
+    pub confirmable: bool,
+}
+
+pub struct ChecklistGroup {
+    pub title: String,
+    pub rows: Vec<ChecklistRow>,
+}
+
+#[derive(Template)]
+#[template(path = "checklist.html")]
+struct ChecklistPage {
+    nav: Option<Nav>,
+    error: Option<String>,
+    notice: Option<String>,
+    csrf_token: String,
+    id: String,
+    service: String,
+    phase: &'static str,
+    status: &'static str,
+    verdict: &'static str,
+    computed: &'static str,
+    party_label: Option<&'static str>,
+    vendor: bool,
+    manage: bool,
+    open: bool,
+    counts: (usize, usize, usize, usize),
+    groups: Vec<ChecklistGroup>,
+    vendors: Vec<(String, String)>,
+}
+
+fn answer_status_label(s: &str) -> &'static str {
+    match s {
+        "conforms" => "適合",
+        "partial" => "一部適合",
+        "does_not_conform" => "不適合",
+        "not_applicable" => "該当なし",
+        _ => "未回答",
+    }
+}
+
+async fn checklist_view(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Response {
+    let build = async {
+        let (a, access) = assessments::assessment_access(state, p, id).await?;
+        let service = state
+            .store
+            .service(&a.service_id)
+            .await?
+            .map(|s| s.name)
+            .unwrap_or_default();
+        let vendor_party = match access {
+            Access::Vendor(party) => Some(party),
+            _ => None,
+        };
+        let items = state
+            .store
+            .items(&a.id, vendor_party.map(Party::as_str))
+            .await?;
+        let open = a.status == "open";
+        let manage = access == Access::Manage;
+        let mut groups: Vec<ChecklistGroup> = Vec::new();
+        for item in &items {
+            let catalog = state.catalogs.get(&item.key.catalog_id);
+            let req = catalog.and_then(|c| c.requirement(&item.key.requirement_id));
+            let title = match (catalog, req) {
+                (Some(c), Some(r)) => format!("{} — {}", c.title, c.phase_label(r.phase)),
+                _ => item.key.catalog_id.clone(),
+            };
+            let answer = item
+                .answer
+                .as_ref()
+                .and_then(|v| serde_json::from_value::<AnswerInput>(v.clone()).ok())
+                .unwrap_or_default();
+            let state_ = ItemState::parse(&item.state).unwrap_or(ItemState::Open);
+            let status = answer
+                .status
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default();
+            let row = ChecklistRow {
+                anchor: format!(
+                    "{}-{}-{}",
+                    item.key.catalog_id, item.key.requirement_id, item.key.party
+                ),
+                catalog_id: item.key.catalog_id.clone(),
+                requirement_id: item.key.requirement_id.clone(),
+                party: item.key.party.clone(),
+                party_label: if item.key.party == "integrator" {
+                    "導入事業者"
+                } else {
+                    "外部サービス提供者"
+                },
+                level_label: if item.level == "required" {
+                    "必須"
+                } else {
+                    "推奨"
+                },
+                category: req
+                    .map(|r| {
+                        [r.category.as_deref(), r.subcategory.as_deref()]
+                            .into_iter()
+                            .flatten()
+                            .collect::<Vec<_>>()
+                            .join(" / ")
+                    })
+                    .unwrap_or_default(),
+                text: req.map(|r| r.text.clone()).unwrap_or_default(),
+                examples: req
+                    .map(|r| r.examples.iter().map(|e| e.text().to_owned()).collect())
+                    .unwrap_or_default(),
+                status_label: answer_status_label(&status),
+                status,
+                comment: answer.comment.clone().unwrap_or_default(),
+                reason: answer.reason.clone().unwrap_or_default(),
+                plan: answer.plan.clone().unwrap_or_default(),
+                due: answer.due.map(|d| d.0.to_string()).unwrap_or_default(),
+                state_label: state_.label(),
+                review_comment: item.review_comment.clone().unwrap_or_default(),
+                editable: open && vendor_party.is_some() && state_.vendor_may_edit(),
+                reviewable: open && manage && state_.reviewer_may_review(),
+                confirmable: open && manage && state_ == ItemState::Submitted,
+            };
+            match groups.last_mut() {
+                Some(g) if g.title == title => g.rows.push(row),
+                _ => groups.push(ChecklistGroup {
+                    title,
+                    rows: vec![row],
+                }),
+            }
+        }
+        let n = |s: &str| items.iter().filter(|i| i.state == s).count();
+        let computed = if manage {
+            let eval =
+                assessments::get_evaluation(State(state.clone()), p.clone(), Path(a.id.clone()))
+                    .await?
+                    .0;
+            match eval["verdict"].as_str() {
+                Some("approved") => "承認",
+                Some("conditional") => "条件付き承認",
+                _ => "不承認",
+            }
+        } else {
+            ""
+        };
+        let vendors = if manage {
+            let orgs = state.store.organisations().await?;
+            let mut list = Vec::new();
+            for o in &orgs {
+                for u in state.store.users_in_organisation(&o.id).await? {
+                    list.push((u.id, format!("{}（{}）", u.display_name, o.name)));
+                }
+            }
+            list
+        } else {
+            Vec::new()
+        };
+        Ok::<_, ApiError>(ChecklistPage {
+            nav: Nav::of(p),
+            error,
+            notice,
+            csrf_token: csrf(p),
+            id: a.id.clone(),
+            service,
+            phase: phase_label(&a.phase),
+            status: status_label(&a.status),
+            verdict: verdict_label(a.verdict.as_deref()),
+            computed,
+            party_label: vendor_party.map(Party::label),
+            vendor: vendor_party.is_some(),
+            manage,
+            open,
+            counts: (n("open"), n("submitted"), n("accepted"), n("returned")),
+            groups,
+            vendors,
+        })
+    };
+    match build.await {
+        Ok(page) => render(&page),
+        Err(e) => error_response(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+/// The checklist; `?done=` names the action just completed (the form posts
+/// redirect here, so reloading never repeats an action).
+pub async fn checklist_page(
+    State(state): State<AppState>,
+    UiUser(p): UiUser,
+    Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> Response {
+    let notice = match q.done.as_deref() {
+        Some("submitted") => Some("回答を提出しました".to_owned()),
+        Some("invited") => Some("招待しました".to_owned()),
+        Some("decided") => Some("判定を記録しました".to_owned()),
+        _ => None,
+    };
+    checklist_view(&state, &p, &id, None, notice).await
+}
+
+#[derive(Deserialize)]
+pub struct AnswerForm {
+    csrf_token: String,
+    status: String,
+    comment: String,
+    reason: String,
+    plan: String,
+    due: String,
+}
+
+impl CsrfField for AnswerForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+pub async fn answer_item(
+    State(state): State<AppState>,
+    Path((id, catalog, requirement, party)): Path<(String, String, String, String)>,
+    UiForm(p, f): UiForm<AnswerForm>,
+) -> Response {
+    let status = serde_json::from_value(Value::String(f.status.clone())).ok();
+    let due = if f.due.is_empty() {
+        None
+    } else {
+        parse_date(&f.due).map(RecordDate)
+    };
+    let some = |s: String| Some(s).filter(|s| !s.trim().is_empty());
+    let input = AnswerInput {
+        status,
+        comment: some(f.comment),
+        evidence: Vec::new(),
+        reason: some(f.reason),
+        plan: some(f.plan),
+        due,
+    };
+    let anchor = format!("{catalog}-{requirement}-{party}");
+    match assessments::answer_item(
+        State(state.clone()),
+        p.clone(),
+        Path((id.clone(), catalog, requirement, party)),
+        ApiJson(input),
+    )
+    .await
+    {
+        Ok(_) => Redirect::to(&format!("/assessments/{id}#item-{anchor}")).into_response(),
+        Err(e) => checklist_view(&state, &p, &id, Some(e.message), None).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ReviewForm {
+    csrf_token: String,
+    decision: ReviewDecision,
+    #[serde(default)]
+    comment: String,
+}
+
+impl CsrfField for ReviewForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+pub async fn review_item(
+    State(state): State<AppState>,
+    Path((id, catalog, requirement, party)): Path<(String, String, String, String)>,
+    UiForm(p, f): UiForm<ReviewForm>,
+) -> Response {
+    let req = Review {
+        decision: f.decision,
+        comment: Some(f.comment),
+    };
+    let anchor = format!("{catalog}-{requirement}-{party}");
+    match assessments::review_item(
+        State(state.clone()),
+        p.clone(),
+        Path((id.clone(), catalog, requirement, party)),
+        ApiJson(req),
+    )
+    .await
+    {
+        Ok(_) => Redirect::to(&format!("/assessments/{id}#item-{anchor}")).into_response(),
+        Err(e) => checklist_view(&state, &p, &id, Some(e.message), None).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnlyForm {
+    csrf_token: String,
+}
+
+impl CsrfField for CsrfOnlyForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    UiForm(p, _): UiForm<CsrfOnlyForm>,
+) -> Response {
+    match assessments::submit(State(state.clone()), p.clone(), Path(id.clone())).await {
+        Ok(_) => Redirect::to(&format!("/assessments/{id}?done=submitted")).into_response(),
+        Err(e) => checklist_view(&state, &p, &id, Some(e.message), None).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct InviteForm {
+    csrf_token: String,
+    user_id: String,
+    party: Party,
+}
+
+impl CsrfField for InviteForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+pub async fn invite(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    UiForm(p, f): UiForm<InviteForm>,
+) -> Response {
+    let req = NewInvitation {
+        user_id: f.user_id,
+        party: f.party,
+    };
+    match assessments::invite(
+        State(state.clone()),
+        p.clone(),
+        Path(id.clone()),
+        ApiJson(req),
+    )
+    .await
+    {
+        Ok(_) => Redirect::to(&format!("/assessments/{id}?done=invited")).into_response(),
+        Err(e) => checklist_view(&state, &p, &id, Some(e.message), None).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct VerdictForm {
+    csrf_token: String,
+    verdict: Verdict,
+    note: String,
+    #[serde(default)]
+    condition: String,
+    #[serde(default)]
+    condition_due: String,
+}
+
+impl CsrfField for VerdictForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+pub async fn verdict(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    UiForm(p, f): UiForm<VerdictForm>,
+) -> Response {
+    let mut conditions = Vec::new();
+    if !f.condition.trim().is_empty() {
+        match parse_date(&f.condition_due) {
+            Some(d) => conditions.push(Condition {
+                text: f.condition,
+                due: RecordDate(d),
+            }),
+            None => {
+                return checklist_view(
+                    &state,
+                    &p,
+                    &id,
+                    Some("条件の期限を入力してください".into()),
+                    None,
+                )
+                .await;
+            }
+        }
+    }
+    let req = VerdictInput {
+        verdict: f.verdict,
+        note: f.note,
+        conditions,
+    };
+    match assessments::record_verdict(
+        State(state.clone()),
+        p.clone(),
+        Path(id.clone()),
+        ApiJson(req),
+    )
+    .await
+    {
+        Ok(_) => Redirect::to(&format!("/assessments/{id}?done=decided")).into_response(),
+        Err(e) => checklist_view(&state, &p, &id, Some(e.message), None).await,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Vendor organisations
+
+pub struct OrgRow {
+    pub id: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub users: String,
+}
+
+#[derive(Template)]
+#[template(path = "vendors.html")]
+struct VendorsPage {
+    nav: Option<Nav>,
+    error: Option<String>,
+    notice: Option<String>,
+    csrf_token: String,
+    orgs: Vec<OrgRow>,
+}
+
+async fn vendors_view(
+    state: &AppState,
+    p: &Principal,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Response {
+    if !matches!(p.role, Role::SystemAdmin | Role::TenantAdmin) {
+        return error_response(ApiError::forbidden());
+    }
+    let build = async {
+        let mut orgs = Vec::new();
+        for o in state.store.organisations().await? {
+            let users: Vec<String> = state
+                .store
+                .users_in_organisation(&o.id)
+                .await?
+                .into_iter()
+                .map(|u| u.username)
+                .collect();
+            orgs.push(OrgRow {
+                kind: if o.kind == "integrator" {
+                    "導入事業者"
+                } else {
+                    "外部サービス提供者"
+                },
+                users: users.join(", "),
+                id: o.id,
+                name: o.name,
+            });
+        }
+        Ok::<_, ApiError>(VendorsPage {
+            nav: Nav::of(p),
+            error,
+            notice,
+            csrf_token: csrf(p),
+            orgs,
+        })
+    };
+    match build.await {
+        Ok(page) => render(&page),
+        Err(e) => error_response(e),
+    }
+}
+
+pub async fn vendors_page(State(state): State<AppState>, UiUser(p): UiUser) -> Response {
+    vendors_view(&state, &p, None, None).await
+}
+
+#[derive(Deserialize)]
+pub struct OrgForm {
+    csrf_token: String,
+    name: String,
+    kind: String,
+}
+
+impl CsrfField for OrgForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+pub async fn vendors_create(
+    State(state): State<AppState>,
+    UiForm(p, f): UiForm<OrgForm>,
+) -> Response {
+    let req = crate::routes::admin::NewOrganisation {
+        name: f.name.clone(),
+        kind: f.kind,
+    };
+    match crate::routes::admin::create_organisation(State(state.clone()), p.clone(), ApiJson(req))
+        .await
+    {
+        Ok(_) => {
+            vendors_view(
+                &state,
+                &p,
+                None,
+                Some(format!("組織 {} を登録しました", f.name.trim())),
+            )
+            .await
+        }
+        Err(e) => vendors_view(&state, &p, Some(e.message), None).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct VendorUserForm {
+    csrf_token: String,
+    organisation_id: String,
+    username: String,
+    display_name: String,
+    initial_password: String,
+}
+
+impl CsrfField for VendorUserForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+pub async fn vendor_user_create(
+    State(state): State<AppState>,
+    UiForm(p, f): UiForm<VendorUserForm>,
+) -> Response {
+    let req = crate::routes::admin::NewVendorUser {
+        username: f.username.clone(),
+        display_name: f.display_name,
+        email: None,
+        initial_password: f.initial_password,
+    };
+    match crate::routes::admin::create_vendor_user(
+        State(state.clone()),
+        p.clone(),
+        Path(f.organisation_id),
+        ApiJson(req),
+    )
+    .await
+    {
+        Ok(_) => {
+            vendors_view(
+                &state,
+                &p,
+                None,
+                Some(format!("利用者 {} を追加しました", f.username)),
+            )
+            .await
+        }
+        Err(e) => vendors_view(&state, &p, Some(e.message), None).await,
+    }
+}
