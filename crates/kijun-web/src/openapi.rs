@@ -481,6 +481,11 @@ fn tenant_settings(update: bool) -> Value {
             json!({"type": ["integer", "null"], "minimum": 0, "maximum": 4_294_967_295_u64, "default": null,
                    "description": "監査ログの保存日数（null は無期限） / Days audit entries are kept; null for ever"}),
         ),
+        (
+            "reassessment_months",
+            json!({"type": "integer", "minimum": 1, "maximum": 120, "default": 12,
+                   "description": "再審査の周期（月）。最後の判定からこの期間が過ぎたサービスをダッシュボードに表示 / Months between assessments of a service; the dashboard lists services past it"}),
+        ),
     ];
     if update {
         object(

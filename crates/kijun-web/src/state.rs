@@ -15,7 +15,7 @@ use crate::error::ApiError;
 use crate::metrics::Metrics;
 
 /// Per-tenant security settings, stored as JSON in `tenant_settings`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TenantSettings {
     pub password_policy: PasswordPolicy,
@@ -25,6 +25,26 @@ pub struct TenantSettings {
     pub mfa_exempt_allowed: bool,
     /// How long audit entries are kept, in days (`None`: for ever).
     pub audit_retention_days: Option<u32>,
+    /// Months between two assessments of a service (the dashboard lists
+    /// the services past it).
+    #[serde(default = "default_reassessment_months")]
+    pub reassessment_months: u32,
+}
+
+fn default_reassessment_months() -> u32 {
+    12
+}
+
+impl Default for TenantSettings {
+    fn default() -> Self {
+        TenantSettings {
+            password_policy: PasswordPolicy::default(),
+            lockout: None,
+            mfa_exempt_allowed: false,
+            audit_retention_days: None,
+            reassessment_months: default_reassessment_months(),
+        }
+    }
 }
 
 pub struct Limiters {

@@ -534,6 +534,9 @@ pub async fn invite(
 ) -> Result<StatusCode, ApiError> {
     let (a, access) = assessment_access(&state, &p, &id).await?;
     require_manage(access)?;
+    if a.status != "open" {
+        return Err(ApiError::conflict("判定済みの審査には招待できません"));
+    }
     let user = state
         .store
         .user(&req.user_id)
