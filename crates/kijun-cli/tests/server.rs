@@ -1576,3 +1576,288 @@ fn an_assessment_cycle_over_http_agrees_with_kijun_assess() {
         );
     }
 }
+
+/// Starts `kijun serve` with extra arguments and environment, returning the
+/// process and its base URL (without waiting for a setup token).
+fn spawn_serve(args: &[&std::ffi::OsStr], envs: &[(&str, &str)]) -> (Child, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kijun"));
+    cmd.args(["serve", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    cmd.env_remove("KIJUN_MASTER_KEY");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().unwrap().unwrap();
+        if let Some(b) = line.strip_prefix("kijun: listening on ") {
+            break b.trim().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (child, base)
+}
+
+fn upload(c: &mut Client, path: &str, content_type: &str, bytes: &[u8]) -> (u16, Value) {
+    let mut req = ureq::http::Request::builder()
+        .method("POST")
+        .uri(format!("{}{path}", c.base))
+        .header("content-type", content_type);
+    if let Some(k) = &c.cookie {
+        req = req.header("cookie", k.as_str());
+    }
+    if let Some(t) = &c.csrf {
+        req = req.header("x-csrf-token", t.as_str());
+    }
+    let mut resp = c.agent.run(req.body(bytes.to_vec()).unwrap()).unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.body_mut().read_to_string().unwrap_or_default();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+fn download(c: &mut Client, path: &str) -> (u16, Vec<u8>, Option<String>) {
+    let mut req = ureq::http::Request::builder()
+        .method("GET")
+        .uri(format!("{}{path}", c.base));
+    if let Some(k) = &c.cookie {
+        req = req.header("cookie", k.as_str());
+    }
+    let mut resp = c.agent.run(req.body(()).unwrap()).unwrap();
+    let sha = resp
+        .headers()
+        .get("x-content-sha256")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    (
+        resp.status().as_u16(),
+        resp.body_mut().read_to_vec().unwrap_or_default(),
+        sha,
+    )
+}
+
+#[test]
+fn evidence_is_encrypted_scoped_to_the_party_and_fails_closed_on_a_wrong_master_key() {
+    use sha2::Digest;
+    let s = TestServer::start();
+    let (mut admin, _) = s.admin();
+    let (_, ta) = admin.call(
+        "POST",
+        "/api/v1/tenants",
+        json!({"slug": "city-a", "name": "A市"}),
+    );
+    let ta = ta["id"].as_str().unwrap().to_owned();
+    let (_, prov_org) = admin.call(
+        "POST",
+        "/api/v1/organisations",
+        json!({"name": "クラウド株式会社", "kind": "provider"}),
+    );
+    let (_, int_org) = admin.call(
+        "POST",
+        "/api/v1/organisations",
+        json!({"name": "導入株式会社", "kind": "integrator"}),
+    );
+    let (prov_org, int_org) = (
+        prov_org["id"].as_str().unwrap().to_owned(),
+        int_org["id"].as_str().unwrap().to_owned(),
+    );
+    let (mut prov, prov_id) = vendor_session(&s, &mut admin, &prov_org, "prov1");
+    let (mut integ, integ_id) = vendor_session(&s, &mut admin, &int_org, "integ1");
+    let (_, service) = admin.call("POST", &format!("/api/v1/tenants/{ta}/services"), json!({
+        "name": "電子申請", "purpose": "申請", "department": "情報政策課", "provider_org_id": prov_org, "integrator_org_id": int_org
+    }));
+    let (_, a) = admin.call(
+        "POST",
+        &format!(
+            "/api/v1/services/{}/assessments",
+            service["id"].as_str().unwrap()
+        ),
+        json!({"phase": "selection", "catalogs": ["seed-004"]}),
+    );
+    let a = a["id"].as_str().unwrap().to_owned();
+    admin.call(
+        "POST",
+        &format!("/api/v1/assessments/{a}/invitations"),
+        json!({"user_id": prov_id, "party": "provider"}),
+    );
+    admin.call(
+        "POST",
+        &format!("/api/v1/assessments/{a}/invitations"),
+        json!({"user_id": integ_id, "party": "integrator"}),
+    );
+
+    let pdf: Vec<u8> = [
+        b"%PDF-1.7\n".as_slice(),
+        "情報セキュリティ基本方針 — 機密の証跡".as_bytes(),
+        &vec![b'x'; 150_000],
+    ]
+    .concat();
+    let (status, rec) = upload(
+        &mut prov,
+        &format!("/api/v1/assessments/{a}/evidence?filename=%E6%96%B9%E9%87%9D.pdf"),
+        "application/pdf",
+        &pdf,
+    );
+    assert_eq!(status, 201, "{rec}");
+    let expected: String = sha2::Sha256::digest(&pdf)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(rec["sha256"], expected.as_str());
+    assert_eq!(rec["filename"], "方針.pdf");
+    let id = rec["id"].as_str().unwrap().to_owned();
+    let (status, rec2) = upload(
+        &mut prov,
+        &format!("/api/v1/assessments/{a}/evidence?filename=copy.pdf"),
+        "application/pdf",
+        &pdf,
+    );
+    assert_eq!(status, 201);
+    // Larger than the 1 MiB limit of JSON bodies: evidence has its own limit.
+    let big: Vec<u8> = [b"%PDF-1.4\n".as_slice(), &vec![b'y'; 2 * 1024 * 1024]].concat();
+    let (status, big_rec) = upload(
+        &mut integ,
+        &format!("/api/v1/assessments/{a}/evidence?filename=big.pdf"),
+        "application/pdf",
+        &big,
+    );
+    assert_eq!(status, 201, "{big_rec}");
+
+    // On disk: neither the plaintext nor the same bytes twice.
+    let blobs: Vec<Vec<u8>> = walk(&s.dir.path().join("data/blobs"))
+        .iter()
+        .map(|p| std::fs::read(p).unwrap())
+        .collect();
+    assert_eq!(blobs.len(), 3);
+    for b in &blobs {
+        assert!(
+            !b.windows(9).any(|w| w == b"%PDF-1.7\n"),
+            "plaintext header on disk"
+        );
+        assert!(
+            !b.windows(30).any(|w| w == &pdf[9..39]),
+            "plaintext on disk"
+        );
+    }
+    let small: Vec<&Vec<u8>> = blobs.iter().filter(|b| b.len() < 1024 * 1024).collect();
+    assert_eq!(small.len(), 2);
+    assert_ne!(
+        small[0], small[1],
+        "the same file encrypts differently each time"
+    );
+
+    // Download: the same bytes, the recorded SHA-256, audit-logged; the other party and a wrong type are refused.
+    let (status, bytes, sha) = download(&mut prov, &format!("/api/v1/evidence/{id}"));
+    assert_eq!((status, sha.as_deref()), (200, Some(expected.as_str())));
+    assert_eq!(bytes, pdf);
+    assert_eq!(
+        download(&mut integ, &format!("/api/v1/evidence/{id}")).0,
+        404,
+        "the other party's file"
+    );
+    let (_, listed) = integ.get(&format!("/api/v1/assessments/{a}/evidence"));
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["filename"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["big.pdf"],
+        "a vendor lists only its own party's files"
+    );
+    assert_eq!(
+        download(
+            &mut admin,
+            &format!("/api/v1/evidence/{}", rec2["id"].as_str().unwrap())
+        )
+        .0,
+        200,
+        "tenant staff see all"
+    );
+    let (status, body) = upload(
+        &mut integ,
+        &format!("/api/v1/assessments/{a}/evidence?filename=a.png"),
+        "image/png",
+        &pdf,
+    );
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_evidence")),
+        "a PDF declared as PNG"
+    );
+    let (status, _) = upload(
+        &mut integ,
+        &format!("/api/v1/assessments/{a}/evidence?filename=x.exe"),
+        "application/pdf",
+        b"MZ\x90\x00rest",
+    );
+    assert_eq!(status, 400);
+    let actions = audit_actions(&mut admin, &format!("?tenant_id={ta}"));
+    assert!(
+        actions.iter().any(|x| x == "evidence_downloaded")
+            && actions.iter().any(|x| x == "evidence_uploaded")
+    );
+
+    // Restart on the same data with another master key: downloads fail closed with a clear error.
+    let data = s.dir.path().join("data");
+    let cookie = admin.cookie.clone();
+    drop(admin);
+    let wrong = "11".repeat(32);
+    let mut s = s;
+    let _ = s.child.kill();
+    let _ = s.child.wait();
+    let (mut child, base) = spawn_serve(
+        &[std::ffi::OsStr::new("--data-dir"), data.as_os_str()],
+        &[("KIJUN_MASTER_KEY", &wrong)],
+    );
+    let mut c = Client {
+        agent: ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into(),
+        base,
+        cookie,
+        csrf: None,
+        bearer: None,
+    };
+    let mut req = ureq::http::Request::builder()
+        .method("GET")
+        .uri(format!("{}/api/v1/evidence/{id}", c.base));
+    if let Some(k) = &c.cookie {
+        req = req.header("cookie", k.as_str());
+    }
+    let mut resp = c.agent.run(req.body(()).unwrap()).unwrap();
+    let status = resp.status().as_u16();
+    let body: Value = serde_json::from_str(&resp.body_mut().read_to_string().unwrap_or_default())
+        .unwrap_or(Value::Null);
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (503, Some("master_key_mismatch")),
+        "{body}"
+    );
+    let _ = c.get("/healthz");
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}

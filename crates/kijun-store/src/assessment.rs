@@ -728,4 +728,57 @@ impl Store {
             })
             .collect()
     }
+
+    // -- evidence links ---------------------------------------------------
+
+    /// Attaches evidence to an assessment (`party`: the uploading vendor's
+    /// party, `None` for tenant staff).
+    pub async fn attach_evidence(
+        &self,
+        assessment_id: &str,
+        evidence_id: &str,
+        party: Option<&str>,
+    ) -> Result<(), StoreError> {
+        on_pool!(self, pool => sqlx::query("INSERT INTO assessment_evidence (evidence_id, assessment_id, party) VALUES ($1, $2, $3)")
+            .bind(evidence_id)
+            .bind(assessment_id)
+            .bind(party)
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// The assessment and uploader party an evidence file is attached to.
+    pub async fn evidence_link(
+        &self,
+        evidence_id: &str,
+    ) -> Result<Option<(String, Option<String>)>, StoreError> {
+        let row: Option<(String, Option<String>)> = on_pool!(self, pool => sqlx::query(
+            "SELECT assessment_id, party FROM assessment_evidence WHERE evidence_id = $1",
+        )
+        .bind(evidence_id)
+        .fetch_optional(pool)
+        .await?
+        .map(|r| Ok::<_, sqlx::Error>((r.try_get("assessment_id")?, r.try_get("party")?)))
+        .transpose()?);
+        Ok(row)
+    }
+
+    /// The evidence ids attached to an assessment, with the uploader party.
+    pub async fn assessment_evidence(
+        &self,
+        assessment_id: &str,
+    ) -> Result<Vec<(String, Option<String>)>, StoreError> {
+        let rows: Vec<(String, Option<String>)> = on_pool!(self, pool => sqlx::query(
+            "SELECT evidence_id, party FROM assessment_evidence WHERE assessment_id = $1 ORDER BY evidence_id",
+        )
+        .bind(assessment_id)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| Ok::<_, sqlx::Error>((r.try_get("evidence_id")?, r.try_get("party")?)))
+        .collect::<Result<Vec<_>, _>>()?);
+        Ok(rows)
+    }
 }

@@ -108,6 +108,12 @@ const MIGRATIONS: &[EmbeddedMigration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_evidence.sql"),
         postgres: include_str!("../migrations/postgres/0005_evidence.sql"),
     },
+    EmbeddedMigration {
+        version: 6,
+        description: "assessment evidence",
+        sqlite: include_str!("../migrations/sqlite/0006_assessment_evidence.sql"),
+        postgres: include_str!("../migrations/postgres/0006_assessment_evidence.sql"),
+    },
 ];
 
 /// Every migration file name under `migrations/<backend>/` that the binary
@@ -118,6 +124,7 @@ pub const MIGRATION_FILES: &[&str] = &[
     "0003_audit_retention.sql",
     "0004_assessments.sql",
     "0005_evidence.sql",
+    "0006_assessment_evidence.sql",
 ];
 
 fn migrator(backend: Backend) -> Migrator {

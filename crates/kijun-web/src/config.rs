@@ -50,6 +50,8 @@ pub struct ServerConfig {
     pub api_token_max_days: i64,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// Largest evidence file, in bytes.
+    pub max_evidence_bytes: usize,
     /// Built-in TLS; without it, run behind a TLS-terminating proxy.
     pub tls: Option<TlsFiles>,
     /// Mark cookies `Secure` even without built-in TLS (behind a TLS proxy).
@@ -79,6 +81,7 @@ impl Default for ServerConfig {
             totp_algorithm: TotpAlgorithm::default(),
             api_token_max_days: 365,
             max_body_bytes: 1024 * 1024,
+            max_evidence_bytes: 20 * 1024 * 1024,
             tls: None,
             secure_cookies: false,
         }

@@ -83,7 +83,7 @@ async fn not_found() -> ApiError {
 
 /// The router with every route.
 pub fn router(state: AppState) -> Router {
-    use routes::{admin, assessments, audit, auth, catalogs, health};
+    use routes::{admin, assessments, audit, auth, catalogs, evidence, health};
     let api = Router::new()
         .route("/setup", post(auth::setup))
         .route("/auth/login", post(auth::login))
@@ -158,6 +158,13 @@ pub fn router(state: AppState) -> Router {
             post(assessments::record_verdict),
         )
         .route("/assessments/{id}/history", get(assessments::history))
+        .route(
+            "/assessments/{id}/evidence",
+            get(evidence::list)
+                .post(evidence::upload)
+                .layer(DefaultBodyLimit::max(state.config.max_evidence_bytes)),
+        )
+        .route("/evidence/{id}", get(evidence::download))
         .route("/catalogs", get(catalogs::list))
         .route("/catalogs/{id}", get(catalogs::show))
         .route("/openapi.json", get(openapi::handler))
@@ -309,6 +316,7 @@ impl Server {
         let store = Store::open(&config.database_url()).await?;
         std::fs::create_dir_all(&config.data_dir).map_err(|e| io_err(&config.data_dir, e))?;
         let key = load_master_key(&config.data_dir)?;
+        let blobs_dir = config.data_dir.join("blobs");
         let limiters = Limiters {
             per_account: RateLimiter::new(config.login_rate_per_account)
                 .map_err(|e| ServeError::Other(e.to_string()))?,
@@ -333,6 +341,8 @@ impl Server {
                 metrics: Arc::new(Metrics::default()),
                 dummy_hash: dummy_hash.into(),
                 catalogs: Arc::new(catalogs),
+                vault: kijun_store::evidence::Vault::new(&key),
+                blobs: Arc::new(kijun_store::evidence::FsBlobStore::new(blobs_dir)),
             },
         })
     }

@@ -65,6 +65,10 @@ pub struct AppState {
     pub dummy_hash: Arc<str>,
     /// The criteria catalogs (built-ins and the operator's custom ones).
     pub catalogs: Arc<kijun_core::CatalogSet>,
+    /// Wraps tenants' evidence data keys with the master key.
+    pub vault: kijun_store::evidence::Vault,
+    /// Where encrypted evidence blobs live.
+    pub blobs: Arc<dyn kijun_store::evidence::BlobStore>,
 }
 
 impl AppState {

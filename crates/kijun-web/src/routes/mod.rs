@@ -5,6 +5,7 @@ pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod catalogs;
+pub mod evidence;
 pub mod health;
 
 use axum::extract::FromRequestParts;
