@@ -47,6 +47,8 @@ try {
   // The reviewer registers the service and opens the assessment.
   const reviewer = await (await browser.newContext()).newPage();
   await firstLogin(reviewer, base, 'reviewer-a', '審査 花子');
+  await reviewer.getByRole('heading', { name: 'ダッシュボード' }).waitFor();
+  await assertAccessible(reviewer, 'dashboard');
   await reviewer.getByRole('link', { name: '外部サービス台帳' }).click();
   await assertAccessible(reviewer, 'service register');
   await reviewer.getByLabel('サービス名').fill('電子申請システム');

@@ -105,7 +105,7 @@ export async function firstLogin(page, base, username, displayName) {
   await page.getByLabel('現在のパスワード').fill(USER_PW);
   await page.getByLabel('新しいパスワード').fill(NEW_PW);
   await page.getByRole('button', { name: '変更する' }).click();
-  await page.getByRole('heading', { name: `ようこそ、${displayName} さん` }).waitFor();
+  await page.getByText(`ようこそ、${displayName} さん`).waitFor();
 }
 
 /// axe-core on the current page: no WCAG 2.1 A/AA violations.

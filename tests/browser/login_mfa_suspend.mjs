@@ -63,7 +63,7 @@ try {
   await user.getByLabel('現在のパスワード').fill(USER_PW);
   await user.getByLabel('新しいパスワード').fill(NEW_PW);
   await user.getByRole('button', { name: '変更する' }).click();
-  await user.getByRole('heading', { name: 'ようこそ、審査 花子 さん' }).waitFor();
+  await user.getByText('ようこそ、審査 花子 さん').waitFor();
 
   // Role change from the list.
   await admin.getByLabel('reviewer-a の役割', { exact: true }).selectOption('viewer');

@@ -1861,3 +1861,131 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn the_dashboard_shows_what_needs_attention() {
+    let s = TestServer::start();
+    let (mut admin, _) = s.admin();
+    let (_, ta) = admin.call(
+        "POST",
+        "/api/v1/tenants",
+        json!({"slug": "city-a", "name": "A市"}),
+    );
+    let ta = ta["id"].as_str().unwrap().to_owned();
+    let (_, prov_org) = admin.call(
+        "POST",
+        "/api/v1/organisations",
+        json!({"name": "クラウド株式会社", "kind": "provider"}),
+    );
+    let prov_org = prov_org["id"].as_str().unwrap().to_owned();
+    let (mut prov, prov_id) = vendor_session(&s, &mut admin, &prov_org, "prov1");
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Tokyo").unwrap())
+        .date();
+    let soon = today
+        .checked_add(jiff::Span::new().days(30))
+        .unwrap()
+        .to_string();
+    let expired = today
+        .checked_sub(jiff::Span::new().days(1))
+        .unwrap()
+        .to_string();
+    let (status, service) = admin.call("POST", &format!("/api/v1/tenants/{ta}/services"), json!({
+        "name": "電子申請", "purpose": "申請", "department": "情報政策課", "provider_org_id": prov_org,
+        "profile": {"remote_maintenance": false},
+        "details": {"ismap": {"number": "C21-0001", "valid_until": soon},
+                    "certifications": [{"name": "ISO/IEC 27017", "issuer": "JQA", "valid_until": expired}]}
+    }));
+    assert_eq!(status, 201, "{service}");
+    admin.call(
+        "POST",
+        &format!("/api/v1/tenants/{ta}/services"),
+        json!({"name": "未審査のサービス", "purpose": "x", "department": "y"}),
+    );
+    let (_, a) = admin.call(
+        "POST",
+        &format!(
+            "/api/v1/services/{}/assessments",
+            service["id"].as_str().unwrap()
+        ),
+        json!({"phase": "operation", "catalogs": ["seed-004"]}),
+    );
+    let a = a["id"].as_str().unwrap().to_owned();
+    admin.call(
+        "POST",
+        &format!("/api/v1/assessments/{a}/invitations"),
+        json!({"user_id": prov_id, "party": "provider"}),
+    );
+
+    let (_, d) = admin.get(&format!("/api/v1/tenants/{ta}/dashboard"));
+    assert_eq!(d["services_by_status"]["審査中"], 1, "{d}");
+    assert_eq!(d["services_by_status"]["未審査"], 1);
+    assert_eq!(d["waiting"][0]["with_vendors"], 36);
+    let expiring: Vec<(&str, i64)> = d["expiring"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["what"].as_str().unwrap(),
+                e["days_left"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(expiring, [("ISO/IEC 27017", -1), ("ISMAP 登録", 30)]);
+    let due: Vec<&str> = d["reassessment_due"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["service"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        due,
+        ["未審査のサービス"],
+        "the service under assessment is not due"
+    );
+
+    // The provider answers (one partial with a plan already overdue), the reviewer accepts all and approves with conditions.
+    let (_, items) = prov.get(&format!("/api/v1/assessments/{a}/items"));
+    for (i, item) in items.as_array().unwrap().iter().enumerate() {
+        let answer = if i == 0 {
+            json!({"status": "partial", "plan": "月次報告の様式を整備", "due": "2020-01-01"})
+        } else {
+            json!({"status": "conforms"})
+        };
+        assert_eq!(prov.call("PUT", &item_path(&a, item), answer).0, 200);
+    }
+    prov.call(
+        "POST",
+        &format!("/api/v1/assessments/{a}/submit"),
+        json!({}),
+    );
+    let (_, d) = admin.get(&format!("/api/v1/tenants/{ta}/dashboard"));
+    assert_eq!(
+        (
+            d["waiting"][0]["to_review"].as_i64(),
+            d["waiting"][0]["with_vendors"].as_i64()
+        ),
+        (Some(36), Some(0))
+    );
+    for item in items.as_array().unwrap() {
+        admin.call(
+            "POST",
+            &format!("{}/review", item_path(&a, item)),
+            json!({"decision": "accept"}),
+        );
+    }
+    let (status, body) = admin.call(
+        "POST",
+        &format!("/api/v1/assessments/{a}/verdict"),
+        json!({"verdict": "conditional", "note": "様式整備を条件に承認"}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (_, d) = admin.get(&format!("/api/v1/tenants/{ta}/dashboard"));
+    assert_eq!(d["services_by_status"]["条件付き承認"], 1, "{d}");
+    assert_eq!(d["overdue_conditions"].as_array().unwrap().len(), 1);
+    assert_eq!(d["overdue_conditions"][0]["due"], "2020-01-01");
+    assert!(d["waiting"].as_array().unwrap().is_empty());
+    // Vendors have no dashboard; another tenant's is 404.
+    assert_eq!(prov.get(&format!("/api/v1/tenants/{ta}/dashboard")).0, 404);
+}

@@ -83,7 +83,7 @@ async fn not_found() -> ApiError {
 
 /// The router with every route.
 pub fn router(state: AppState) -> Router {
-    use routes::{admin, assessments, audit, auth, catalogs, evidence, health};
+    use routes::{admin, assessments, audit, auth, catalogs, dashboard, evidence, health};
     let api = Router::new()
         .route("/setup", post(auth::setup))
         .route("/auth/login", post(auth::login))
@@ -136,6 +136,7 @@ pub fn router(state: AppState) -> Router {
             "/tenants/{id}/assessments",
             get(assessments::list_assessments),
         )
+        .route("/tenants/{id}/dashboard", get(dashboard::get))
         .route("/me/assessments", get(assessments::my_assessments))
         .route("/assessments/{id}", get(assessments::get_assessment))
         .route("/assessments/{id}/invitations", post(assessments::invite))

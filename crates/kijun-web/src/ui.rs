@@ -675,6 +675,9 @@ struct HomePage {
 }
 
 pub async fn home(State(state): State<AppState>, UiUser(p): UiUser) -> Response {
+    if let Some(dashboard) = crate::ui_assessments::dashboard_page(&state, &p).await {
+        return dashboard;
+    }
     let tenant_name = match &p.tenant_id {
         Some(t) => match state.store.tenant(t).await {
             Ok(t) => t.map(|t| t.name),

@@ -1102,3 +1102,66 @@ pub async fn vendor_user_create(
         Err(e) => vendors_view(&state, &p, Some(e.message), None).await,
     }
 }
+
+// ---------------------------------------------------------------------------
+// Dashboard
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    nav: Option<Nav>,
+    error: Option<String>,
+    notice: Option<String>,
+    display_name: String,
+    tenant: String,
+    today: String,
+    statuses: Vec<(&'static str, usize)>,
+    waiting: Vec<crate::routes::dashboard::WaitingAssessment>,
+    overdue: Vec<crate::routes::dashboard::OverdueCondition>,
+    expiring: Vec<crate::routes::dashboard::Expiring>,
+    due: Vec<crate::routes::dashboard::ReassessmentDue>,
+    months: u32,
+}
+
+/// The tenant dashboard for tenant staff (the home page).
+pub async fn dashboard_page(state: &AppState, p: &Principal) -> Option<Response> {
+    if p.role == Role::Vendor {
+        return None;
+    }
+    let build = async {
+        let Some(tenant) = page_tenant(state, p, None).await? else {
+            return Ok(None);
+        };
+        let name = state
+            .store
+            .tenant(&tenant)
+            .await?
+            .map(|t| t.name)
+            .unwrap_or_default();
+        let today = crate::routes::dashboard::tokyo_today(state.now());
+        let d = crate::routes::dashboard::build(state, &tenant, today).await?;
+        let statuses = ["未審査", "審査中", "承認", "条件付き承認", "不承認"]
+            .into_iter()
+            .map(|s| (s, d.services_by_status.get(s).copied().unwrap_or(0)))
+            .collect();
+        Ok::<_, ApiError>(Some(DashboardPage {
+            nav: Nav::of(p),
+            error: None,
+            notice: None,
+            display_name: p.user.display_name.clone(),
+            tenant: name,
+            today: format!("{}年{}月{}日", today.year(), today.month(), today.day()),
+            statuses,
+            waiting: d.waiting,
+            overdue: d.overdue_conditions,
+            expiring: d.expiring,
+            due: d.reassessment_due,
+            months: d.reassessment_months,
+        }))
+    };
+    match build.await {
+        Ok(Some(page)) => Some(render(&page)),
+        Ok(None) => None,
+        Err(e) => Some(error_response(e)),
+    }
+}

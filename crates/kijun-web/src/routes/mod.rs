@@ -5,6 +5,7 @@ pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod catalogs;
+pub mod dashboard;
 pub mod evidence;
 pub mod health;
 

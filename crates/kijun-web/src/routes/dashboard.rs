@@ -1,0 +1,248 @@
+//! A tenant's dashboard: services by assessment status, assessments waiting
+//! for the reviewer or for a vendor, overdue conditions, certifications and
+//! registrations (ISMAP, ISMAP-LIU, LGWAN-ASP) expiring within 90 days, and
+//! services whose re-assessment cycle is due. "Today" is the Asia/Tokyo date
+//! passed in; nothing here reads the clock.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use jiff::civil::Date as CivilDate;
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ToSpan};
+use kijun_core::catalog::Date;
+use kijun_core::service::ServiceDetails;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::ApiError;
+use crate::principal::Principal;
+use crate::state::AppState;
+
+/// How far ahead expiring certifications are listed.
+pub const EXPIRY_WINDOW_DAYS: i32 = 90;
+
+#[derive(Debug, Serialize)]
+pub struct WaitingAssessment {
+    pub assessment_id: String,
+    pub service: String,
+    /// Items submitted and waiting for review.
+    pub to_review: usize,
+    /// Items the vendors still have to answer (open or returned).
+    pub with_vendors: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OverdueCondition {
+    pub assessment_id: String,
+    pub service: String,
+    pub text: String,
+    pub due: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Expiring {
+    pub service_id: String,
+    pub service: String,
+    pub what: String,
+    pub valid_until: String,
+    /// Negative when already expired.
+    pub days_left: i32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReassessmentDue {
+    pub service_id: String,
+    pub service: String,
+    pub last_decided: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Dashboard {
+    pub today: String,
+    pub services_by_status: BTreeMap<&'static str, usize>,
+    pub waiting: Vec<WaitingAssessment>,
+    pub overdue_conditions: Vec<OverdueCondition>,
+    pub expiring: Vec<Expiring>,
+    pub reassessment_due: Vec<ReassessmentDue>,
+    pub reassessment_months: u32,
+}
+
+fn civil(d: Date) -> Option<CivilDate> {
+    CivilDate::new(
+        i16::try_from(d.year).ok()?,
+        i8::try_from(d.month).ok()?,
+        i8::try_from(d.day).ok()?,
+    )
+    .ok()
+}
+
+/// Today in Asia/Tokyo.
+pub fn tokyo_today(now: Timestamp) -> CivilDate {
+    let tz = TimeZone::get("Asia/Tokyo").unwrap_or(TimeZone::UTC);
+    now.to_zoned_datetime(tz).date()
+}
+
+/// Builds the dashboard of `tenant_id` as of `today`.
+pub async fn build(
+    state: &AppState,
+    tenant_id: &str,
+    today: CivilDate,
+) -> Result<Dashboard, ApiError> {
+    let settings = state.tenant_settings(Some(tenant_id)).await?;
+    let services = state.store.services_in_tenant(tenant_id).await?;
+    let assessments = state.store.assessments_in_tenant(tenant_id).await?;
+    let mut by_status: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut waiting = Vec::new();
+    let mut overdue = Vec::new();
+    let mut expiring = Vec::new();
+    let mut due = Vec::new();
+    for s in &services {
+        let mine: Vec<_> = assessments
+            .iter()
+            .filter(|a| a.service_id == s.id)
+            .collect();
+        // assessments_in_tenant is newest first.
+        let status = match mine.first() {
+            None => "未審査",
+            Some(a) if a.status == "open" => "審査中",
+            Some(a) => match a.verdict.as_deref() {
+                Some("approved") => "承認",
+                Some("conditional") => "条件付き承認",
+                _ => "不承認",
+            },
+        };
+        *by_status.entry(status).or_default() += 1;
+
+        for a in &mine {
+            if a.status == "open" {
+                let items = state.store.items(&a.id, None).await?;
+                let to_review = items.iter().filter(|i| i.state == "submitted").count();
+                let with_vendors = items
+                    .iter()
+                    .filter(|i| i.state == "open" || i.state == "returned")
+                    .count();
+                waiting.push(WaitingAssessment {
+                    assessment_id: a.id.clone(),
+                    service: s.name.clone(),
+                    to_review,
+                    with_vendors,
+                });
+            } else if let Some(conds) = a
+                .decision
+                .as_ref()
+                .and_then(|d| d.get("conditions"))
+                .and_then(Value::as_array)
+            {
+                for c in conds {
+                    let due_text = c.get("due").and_then(Value::as_str).unwrap_or_default();
+                    if let Ok(d) = due_text.parse::<CivilDate>()
+                        && d < today
+                    {
+                        overdue.push(OverdueCondition {
+                            assessment_id: a.id.clone(),
+                            service: s.name.clone(),
+                            text: c
+                                .get("text")
+                                .and_then(Value::as_str)
+                                .unwrap_or_default()
+                                .to_owned(),
+                            due: due_text.to_owned(),
+                        });
+                    }
+                }
+            }
+        }
+
+        let details: ServiceDetails = s
+            .details
+            .get("details")
+            .and_then(|d| serde_json::from_value(d.clone()).ok())
+            .unwrap_or_default();
+        let mut validity: Vec<(String, Date)> = Vec::new();
+        for (label, reg) in [
+            ("ISMAP", &details.ismap),
+            ("ISMAP-LIU", &details.ismap_liu),
+            ("LGWAN-ASP", &details.lgwan_asp),
+        ] {
+            if let Some(until) = reg.as_ref().and_then(|r| r.valid_until) {
+                validity.push((format!("{label} 登録"), until.0));
+            }
+        }
+        for c in &details.certifications {
+            if let Some(until) = c.valid_until {
+                validity.push((c.name.clone(), until.0));
+            }
+        }
+        for (what, until) in validity {
+            let Some(until_civil) = civil(until) else {
+                continue;
+            };
+            let days_left = i32::try_from((until_civil - today).get_days()).unwrap_or(i32::MAX);
+            let span_days = today
+                .until(until_civil)
+                .map(|sp| sp.get_days())
+                .unwrap_or(days_left);
+            if span_days <= EXPIRY_WINDOW_DAYS {
+                expiring.push(Expiring {
+                    service_id: s.id.clone(),
+                    service: s.name.clone(),
+                    what,
+                    valid_until: until.to_string(),
+                    days_left: span_days,
+                });
+            }
+        }
+
+        let last_decided = mine
+            .iter()
+            .filter(|a| a.status == "decided")
+            .map(|a| a.updated_at)
+            .max();
+        let has_open = mine.iter().any(|a| a.status == "open");
+        let last_date = last_decided.map(tokyo_today);
+        let is_due = match last_date {
+            None => !has_open,
+            Some(d) => {
+                !has_open
+                    && d.checked_add(i64::from(settings.reassessment_months).months())
+                        .is_ok_and(|next| next <= today)
+            }
+        };
+        if is_due {
+            due.push(ReassessmentDue {
+                service_id: s.id.clone(),
+                service: s.name.clone(),
+                last_decided: last_date.map(|d| d.to_string()),
+            });
+        }
+    }
+    expiring.sort_by_key(|e| e.days_left);
+    Ok(Dashboard {
+        today: today.to_string(),
+        services_by_status: by_status,
+        waiting,
+        overdue_conditions: overdue,
+        expiring,
+        reassessment_due: due,
+        reassessment_months: settings.reassessment_months,
+    })
+}
+
+/// `GET /api/v1/tenants/{id}/dashboard` (tenant staff).
+pub async fn get(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<Dashboard>, ApiError> {
+    if !p.sees_tenant(&id) || p.role == kijun_store::Role::Vendor {
+        return Err(ApiError::not_found());
+    }
+    state
+        .store
+        .tenant(&id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(build(&state, &id, tokyo_today(state.now())).await?))
+}
