@@ -1989,3 +1989,243 @@ fn the_dashboard_shows_what_needs_attention() {
     // Vendors have no dashboard; another tenant's is 404.
     assert_eq!(prov.get(&format!("/api/v1/tenants/{ta}/dashboard")).0, 404);
 }
+
+#[test]
+fn answers_once_prefill_across_assessments_and_tenants_only_with_consent() {
+    let s = TestServer::start();
+    let (mut admin, _) = s.admin();
+    let (_, ta) = admin.call(
+        "POST",
+        "/api/v1/tenants",
+        json!({"slug": "city-a", "name": "A市"}),
+    );
+    let (_, tb) = admin.call(
+        "POST",
+        "/api/v1/tenants",
+        json!({"slug": "city-b", "name": "B市"}),
+    );
+    let (ta, tb) = (
+        ta["id"].as_str().unwrap().to_owned(),
+        tb["id"].as_str().unwrap().to_owned(),
+    );
+    let (_, org) = admin.call(
+        "POST",
+        "/api/v1/organisations",
+        json!({"name": "クラウド株式会社", "kind": "provider"}),
+    );
+    let org = org["id"].as_str().unwrap().to_owned();
+    let (mut prov, prov_id) = vendor_session(&s, &mut admin, &org, "prov1");
+    let open = |admin: &mut Client, tenant: &str, catalogs: Value| -> String {
+        let (_, svc) = admin.call("POST", &format!("/api/v1/tenants/{tenant}/services"), json!({
+            "name": "電子申請", "purpose": "申請", "department": "情報政策課", "provider_org_id": org, "profile": {"remote_maintenance": false}
+        }));
+        let (_, a) = admin.call(
+            "POST",
+            &format!(
+                "/api/v1/services/{}/assessments",
+                svc["id"].as_str().unwrap()
+            ),
+            json!({"phase": "selection", "catalogs": catalogs}),
+        );
+        let a = a["id"].as_str().unwrap().to_owned();
+        assert_eq!(
+            admin
+                .call(
+                    "POST",
+                    &format!("/api/v1/assessments/{a}/invitations"),
+                    json!({"user_id": prov_id, "party": "provider"})
+                )
+                .0,
+            204
+        );
+        a
+    };
+
+    // Tenant A: the provider answers everything once.
+    let a1 = open(&mut admin, &ta, json!(["seed-004"]));
+    let (_, items) = prov.get(&format!("/api/v1/assessments/{a1}/items"));
+    let n = items.as_array().unwrap().len();
+    for item in items.as_array().unwrap() {
+        assert_eq!(
+            prov.call(
+                "PUT",
+                &item_path(&a1, item),
+                json!({"status": "conforms", "comment": "全社規程に基づき対応"})
+            )
+            .0,
+            200
+        );
+    }
+    let (_, lib) = prov.get("/api/v1/library");
+    assert_eq!(
+        lib.as_array().unwrap().len(),
+        n,
+        "every answer is kept in the library"
+    );
+
+    // A second assessment in the same tenant is pre-filled at invitation, marked, and must be confirmed.
+    let a2 = open(&mut admin, &ta, json!(["seed-004"]));
+    let (_, items2) = prov.get(&format!("/api/v1/assessments/{a2}/items"));
+    let items2 = items2.as_array().unwrap().clone();
+    assert!(
+        items2
+            .iter()
+            .all(|i| i["prefilled"] == true && i["answer"]["comment"] == "全社規程に基づき対応")
+    );
+    let (status, body) = prov.call(
+        "POST",
+        &format!("/api/v1/assessments/{a2}/submit"),
+        json!({}),
+    );
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("unconfirmed_prefill"))
+    );
+    for item in &items2 {
+        prov.call("PUT", &item_path(&a2, item), item["answer"].clone());
+    }
+    assert_eq!(
+        prov.call(
+            "POST",
+            &format!("/api/v1/assessments/{a2}/submit"),
+            json!({})
+        )
+        .0,
+        200
+    );
+
+    // Tenant B: nothing crosses over without consent.
+    let b1 = open(&mut admin, &tb, json!(["seed-004"]));
+    let (_, items_b) = prov.get(&format!("/api/v1/assessments/{b1}/items"));
+    assert!(
+        items_b
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["answer"].is_null() && i["prefilled"] == false)
+    );
+    assert_eq!(
+        prov.call(
+            "POST",
+            "/api/v1/library/consents",
+            json!({"tenant_id": "not-a-tenant"})
+        )
+        .0,
+        404
+    );
+    assert_eq!(
+        prov.call("POST", "/api/v1/library/consents", json!({"tenant_id": tb}))
+            .0,
+        204
+    );
+    let (_, filled) = prov.call(
+        "POST",
+        &format!("/api/v1/assessments/{b1}/prefill"),
+        json!({}),
+    );
+    assert_eq!(filled["prefilled"].as_u64().unwrap() as usize, n);
+    // Revoked: the next assessment in B starts empty again.
+    assert_eq!(
+        prov.call(
+            "DELETE",
+            &format!("/api/v1/library/consents/{tb}"),
+            json!({})
+        )
+        .0,
+        204
+    );
+    let b2 = open(&mut admin, &tb, json!(["seed-004"]));
+    let (_, filled) = prov.call(
+        "POST",
+        &format!("/api/v1/assessments/{b2}/prefill"),
+        json!({}),
+    );
+    assert_eq!(filled["prefilled"], 0);
+
+    // A control-level answer pre-fills every requirement tagged with it, in another catalog too.
+    let (status, body) = prov.call("PUT", "/api/v1/library", json!({"scope": "control", "key": "mfa", "party": "provider", "answer": {"status": "conforms", "comment": "TOTP 必須"}}));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(prov.call("PUT", "/api/v1/library", json!({"scope": "control", "key": "telepathy", "party": "provider", "answer": {"status": "conforms"}})).0, 400);
+    // Entries written in the library directly come from no tenant: they too need the tenant's consent.
+    let mfa_item = |prov: &mut Client, a: &str| -> Value {
+        let (_, items) = prov.get(&format!("/api/v1/assessments/{a}/items"));
+        items
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| {
+                i["text"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("多要素認証")
+            })
+            .unwrap()
+            .clone()
+    };
+    let a3 = open(&mut admin, &ta, json!(["seed-001"]));
+    assert_eq!(mfa_item(&mut prov, &a3)["prefilled"], false);
+    assert_eq!(
+        prov.call("POST", "/api/v1/library/consents", json!({"tenant_id": ta}))
+            .0,
+        204
+    );
+    prov.call(
+        "POST",
+        &format!("/api/v1/assessments/{a3}/prefill"),
+        json!({}),
+    );
+    let mfa = mfa_item(&mut prov, &a3);
+    assert_eq!(
+        (
+            mfa["prefilled"].as_bool(),
+            mfa["answer"]["comment"].as_str()
+        ),
+        (Some(true), Some("TOTP 必須"))
+    );
+    // Staff cannot use a vendor's library.
+    assert_eq!(admin.get("/api/v1/library").0, 403);
+}
+
+#[test]
+fn oversized_evidence_gets_the_json_error() {
+    let s = TestServer::start_with_config("[server]\nmax_evidence_bytes = 1000\n");
+    let (mut admin, _) = s.admin();
+    let (_, ta) = admin.call(
+        "POST",
+        "/api/v1/tenants",
+        json!({"slug": "city-a", "name": "A市"}),
+    );
+    let (_, svc) = admin.call(
+        "POST",
+        &format!("/api/v1/tenants/{}/services", ta["id"].as_str().unwrap()),
+        json!({"name": "x", "purpose": "y", "department": "z"}),
+    );
+    let (_, a) = admin.call(
+        "POST",
+        &format!(
+            "/api/v1/services/{}/assessments",
+            svc["id"].as_str().unwrap()
+        ),
+        json!({"phase": "selection", "catalogs": ["seed-004"]}),
+    );
+    let a = a["id"].as_str().unwrap().to_owned();
+    let big: Vec<u8> = [b"%PDF-1.4\n".as_slice(), &[b'z'; 5000]].concat();
+    let (status, body) = upload(
+        &mut admin,
+        &format!("/api/v1/assessments/{a}/evidence?filename=big.pdf"),
+        "application/pdf",
+        &big,
+    );
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (413, Some("payload_too_large")),
+        "{body}"
+    );
+    let (status, _) = upload(
+        &mut admin,
+        &format!("/api/v1/assessments/{a}/evidence?filename=ok.pdf"),
+        "application/pdf",
+        b"%PDF-1.4\nsmall",
+    );
+    assert_eq!(status, 201);
+}

@@ -75,6 +75,8 @@ pub struct ItemRecord {
     /// `open`, `submitted`, `accepted`, `returned`.
     pub state: String,
     pub review_comment: Option<String>,
+    /// Answered from the vendor's library; the vendor has not confirmed it.
+    pub prefilled: bool,
     pub updated_at: Timestamp,
 }
 
@@ -120,7 +122,7 @@ fn parse_json(s: &str) -> Result<serde_json::Value, StoreError> {
 
 const SERVICE_COLUMNS: &str = "SELECT id, tenant_id, name, purpose, department, provider_org_id, integrator_org_id, details, created_at, updated_at FROM services";
 const ASSESSMENT_COLUMNS: &str = "SELECT id, tenant_id, service_id, phase, catalogs, profile, status, due_date, opened_by, opened_at, verdict, decision, updated_at FROM assessments";
-const ITEM_COLUMNS: &str = "SELECT catalog_id, requirement_id, party, level, position, answer, state, review_comment, updated_at FROM assessment_items";
+const ITEM_COLUMNS: &str = "SELECT catalog_id, requirement_id, party, level, position, answer, state, review_comment, prefilled, updated_at FROM assessment_items";
 
 macro_rules! history_in_tx {
     ($tx:expr, $assessment:expr, $at:expr, $actor:expr, $event:expr, $item:expr, $details:expr) => {{
@@ -502,6 +504,7 @@ impl Store {
             Option<String>,
             String,
             Option<String>,
+            bool,
             String,
         )> = on_pool!(self, pool => sqlx::query(sql)
                 .bind(assessment_id)
@@ -512,7 +515,7 @@ impl Store {
                 .map(|r| Ok::<_, sqlx::Error>((
                     r.try_get("catalog_id")?, r.try_get("requirement_id")?, r.try_get("party")?, r.try_get("level")?,
                     r.try_get("position")?, r.try_get("answer")?, r.try_get("state")?, r.try_get("review_comment")?,
-                    r.try_get("updated_at")?,
+                    r.try_get("prefilled")?, r.try_get("updated_at")?,
                 )))
                 .collect::<Result<Vec<_>, _>>()?);
         rows.into_iter()
@@ -526,6 +529,7 @@ impl Store {
                     answer,
                     state,
                     review_comment,
+                    prefilled,
                     updated,
                 )| {
                     Ok(ItemRecord {
@@ -539,6 +543,7 @@ impl Store {
                         answer: answer.as_deref().map(parse_json).transpose()?,
                         state,
                         review_comment,
+                        prefilled,
                         updated_at: time::parse(&updated)?,
                     })
                 },
@@ -560,7 +565,7 @@ impl Store {
         let changed = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let n = sqlx::query(
-                "UPDATE assessment_items SET answer = $1, updated_at = $2 \
+                "UPDATE assessment_items SET answer = $1, prefilled = FALSE, updated_at = $2 \
                  WHERE assessment_id = $3 AND catalog_id = $4 AND requirement_id = $5 AND party = $6 AND state IN ('open', 'returned')",
             )
             .bind(json_text(answer))
@@ -574,6 +579,44 @@ impl Store {
             .rows_affected();
             if n == 1 {
                 history_in_tx!(tx, assessment_id, &at, actor, "answered", Some(key.label()), answer);
+            }
+            tx.commit().await?;
+            n == 1
+        });
+        Ok(changed)
+    }
+
+    /// Pre-fills an unanswered open item from the library (marked as
+    /// pre-filled until the vendor confirms it by saving). False if the item
+    /// already has an answer or is not open.
+    pub async fn prefill_answer(
+        &self,
+        assessment_id: &str,
+        key: &ItemKey,
+        answer: &serde_json::Value,
+        source: &str,
+        now: Timestamp,
+        actor: &Actor,
+    ) -> Result<bool, StoreError> {
+        let at = time::format(now);
+        let changed = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query(
+                "UPDATE assessment_items SET answer = $1, prefilled = TRUE, updated_at = $2 \
+                 WHERE assessment_id = $3 AND catalog_id = $4 AND requirement_id = $5 AND party = $6 AND state = 'open' AND answer IS NULL",
+            )
+            .bind(json_text(answer))
+            .bind(&at)
+            .bind(assessment_id)
+            .bind(&key.catalog_id)
+            .bind(&key.requirement_id)
+            .bind(&key.party)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 1 {
+                let details = serde_json::json!({"source": source, "answer": answer});
+                history_in_tx!(tx, assessment_id, &at, actor, "prefilled", Some(key.label()), &details);
             }
             tx.commit().await?;
             n == 1

@@ -114,6 +114,12 @@ const MIGRATIONS: &[EmbeddedMigration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_assessment_evidence.sql"),
         postgres: include_str!("../migrations/postgres/0006_assessment_evidence.sql"),
     },
+    EmbeddedMigration {
+        version: 7,
+        description: "answer library",
+        sqlite: include_str!("../migrations/sqlite/0007_answer_library.sql"),
+        postgres: include_str!("../migrations/postgres/0007_answer_library.sql"),
+    },
 ];
 
 /// Every migration file name under `migrations/<backend>/` that the binary
@@ -125,6 +131,7 @@ pub const MIGRATION_FILES: &[&str] = &[
     "0004_assessments.sql",
     "0005_evidence.sql",
     "0006_assessment_evidence.sql",
+    "0007_answer_library.sql",
 ];
 
 fn migrator(backend: Backend) -> Migrator {

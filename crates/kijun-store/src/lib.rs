@@ -13,6 +13,7 @@
 //! - [`tenant`]: tenants (municipalities).
 //! - [`assessment`]: services, assessments, items, invitations, reviews,
 //!   verdicts and their history.
+//! - [`library`]: the vendors' answer library and cross-tenant consents.
 //! - [`account`]: users, roles, sessions, API tokens, setup tokens, settings.
 //! - [`evidence`]: evidence files (証跡ファイル): the blob store, per-tenant
 //!   data keys wrapped by the master key, chunked AES-256-GCM encryption and
@@ -26,6 +27,7 @@ pub mod assessment;
 pub mod audit;
 pub mod db;
 pub mod evidence;
+pub mod library;
 pub mod tenant;
 pub mod time;
 

@@ -83,7 +83,7 @@ async fn not_found() -> ApiError {
 
 /// The router with every route.
 pub fn router(state: AppState) -> Router {
-    use routes::{admin, assessments, audit, auth, catalogs, dashboard, evidence, health};
+    use routes::{admin, assessments, audit, auth, catalogs, dashboard, evidence, health, library};
     let api = Router::new()
         .route("/setup", post(auth::setup))
         .route("/auth/login", post(auth::login))
@@ -166,6 +166,22 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(state.config.max_evidence_bytes)),
         )
         .route("/evidence/{id}", get(evidence::download))
+        .route(
+            "/library",
+            get(library::list).put(library::put).delete(library::delete),
+        )
+        .route(
+            "/library/consents",
+            get(library::consents).post(library::grant),
+        )
+        .route(
+            "/library/consents/{tenant_id}",
+            axum::routing::delete(library::revoke),
+        )
+        .route(
+            "/assessments/{id}/prefill",
+            post(library::prefill_assessment),
+        )
         .route("/catalogs", get(catalogs::list))
         .route("/catalogs/{id}", get(catalogs::show))
         .route("/openapi.json", get(openapi::handler))
@@ -210,6 +226,7 @@ pub fn router(state: AppState) -> Router {
         .route("/assessments", get(ui_assessments::assessments_page))
         .route("/assessments/{id}", get(ui_assessments::checklist_page))
         .route("/assessments/{id}/submit", post(ui_assessments::submit))
+        .route("/assessments/{id}/prefill", post(ui_assessments::prefill))
         .route(
             "/assessments/{id}/invitations",
             post(ui_assessments::invite),

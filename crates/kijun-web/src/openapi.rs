@@ -10,8 +10,9 @@
 //!
 //! Only `serde_json` and `std` are used, apart from [`handler`] and the
 //! tests: `route_check` runs the real router, and the schema tests check
-//! the service and assessment schemas against the Rust types they describe
-//! (the request structs, `kijun_core`'s values and `kijun_store`'s records).
+//! the service, assessment and evidence schemas against the Rust types they
+//! describe (the request structs, `kijun_core`'s values and `kijun_store`'s
+//! records and evidence allow-list).
 
 use std::collections::BTreeMap;
 
@@ -94,6 +95,12 @@ pub const ERROR_CODES: &[(&str, &[u16], &str, &str)] = &[
         &[400],
         "回答の内容が裏付ける判定より良い判定は記録できない（field は verdict）",
         "The verdict is better than the answers support (`field` is verdict)",
+    ),
+    (
+        "invalid_evidence",
+        &[400],
+        "証跡ファイルを受け付けられない: 空のファイル、許可されていない種類（PDF・PNG・JPEG・.docx/.xlsx/.pptx（マクロなし）・UTF-8 のテキスト/CSV 以外）、または内容が Content-Type で申告した種類と一致しない",
+        "The evidence file is refused: empty, of a type not allowed (PDF, PNG, JPEG, .docx/.xlsx/.pptx without macros, UTF-8 text/CSV), or its content does not match the declared Content-Type",
     ),
     (
         "unauthenticated",
@@ -188,14 +195,14 @@ pub const ERROR_CODES: &[(&str, &[u16], &str, &str)] = &[
     (
         "payload_too_large",
         &[413],
-        "本文がサーバーの上限（max_body_bytes、既定 1 MiB）を超えた",
-        "The body exceeds the server's limit (max_body_bytes, 1 MiB by default)",
+        "本文がサーバーの上限（max_body_bytes、既定 1 MiB。証跡ファイルは max_evidence_bytes、既定 20 MiB）を超えた",
+        "The body exceeds the server's limit (max_body_bytes, 1 MiB by default; for evidence files max_evidence_bytes, 20 MiB by default)",
     ),
     (
         "unsupported_media_type",
         &[415],
-        "本文のある操作で Content-Type が application/json ではない",
-        "Content-Type is not application/json",
+        "JSON の本文を受け取る操作で Content-Type が application/json ではない（証跡ファイルの登録では 400 invalid_evidence）",
+        "Content-Type is not application/json on an operation that takes a JSON body (evidence uploads answer 400 invalid_evidence)",
     ),
     (
         "rate_limited",
@@ -208,6 +215,18 @@ pub const ERROR_CODES: &[(&str, &[u16], &str, &str)] = &[
         &[500],
         "サーバー内部のエラー。詳細はサーバーのログにのみ記録される",
         "Server-side failure; details go to the server log only",
+    ),
+    (
+        "evidence_tampered",
+        &[500],
+        "保存された証跡ファイルが改ざんされているか壊れている（暗号の検証、大きさまたは SHA-256 の照合に失敗）。内容は一切返さない。詳細はサーバーのログにのみ記録される",
+        "The stored evidence file was tampered with or is corrupt (a chunk, its size or its SHA-256 failed to verify); none of it is returned; details go to the server log only",
+    ),
+    (
+        "master_key_mismatch",
+        &[503],
+        "設定されたマスター鍵が、テナントのデータ鍵を包んだマスター鍵と一致しない（鍵ファイルまたは KIJUN_MASTER_KEY の誤り）。直すまで証跡ファイルの登録・取得はできない。管理者がサーバーの設定を確認する",
+        "The configured master key is not the one that wrapped the tenant's data key (wrong key file or KIJUN_MASTER_KEY); evidence can be neither stored nor read until an administrator fixes the configuration",
     ),
 ];
 
@@ -2367,6 +2386,105 @@ fn assessment_schemas(schemas: &mut Map<String, Value>) {
     );
 }
 
+/// The media types an evidence file may have, with what is accepted as
+/// each: `kijun_store::evidence::ALLOWED_CONTENT_TYPES` (the tests compare
+/// the two), checked by content there.
+const EVIDENCE_MEDIA_TYPES: &[(&str, &str)] = &[
+    ("application/pdf", "PDF"),
+    ("image/png", "PNG"),
+    ("image/jpeg", "JPEG"),
+    (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "Word (.docx)。マクロ付きは不可 / Word, without macros",
+    ),
+    (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "Excel (.xlsx)。マクロ付きは不可 / Excel, without macros",
+    ),
+    (
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "PowerPoint (.pptx)。マクロ付きは不可 / PowerPoint, without macros",
+    ),
+    (
+        "text/plain",
+        "テキスト（UTF-8、NUL なし） / UTF-8 text without NUL",
+    ),
+    ("text/csv", "CSV（UTF-8） / UTF-8 CSV"),
+];
+
+/// A raw file in any of [`EVIDENCE_MEDIA_TYPES`], one content entry each.
+/// OpenAPI 3.1 describes raw bytes with a schema without `type` (`type:
+/// string` is a JSON string; `format: binary` is the 3.0 form), here naming
+/// the media type with `contentMediaType`.
+fn binary_content() -> Value {
+    let mut content = Map::new();
+    for (media_type, what) in EVIDENCE_MEDIA_TYPES {
+        content.insert(
+            (*media_type).to_owned(),
+            json!({"schema": {"contentMediaType": media_type, "description": what}}),
+        );
+    }
+    Value::Object(content)
+}
+
+/// The evidence register (`kijun_store::evidence::EvidenceRecord`).
+fn evidence_schemas(schemas: &mut Map<String, Value>) {
+    let media_types: Vec<&str> = EVIDENCE_MEDIA_TYPES.iter().map(|(t, _)| *t).collect();
+    schemas.insert(
+        "EvidenceRecord".into(),
+        object(
+            "証跡ファイルの台帳の記録（中身は GET /evidence/{id} で取得する）。ファイルはテナントのデータ鍵で暗号化して保存され、ここにある項目は暗号化されない / An evidence file's register entry; the file itself is stored encrypted under the tenant's data key, these fields are not",
+            &[
+                "id",
+                "tenant_id",
+                "owner_user_id",
+                "filename",
+                "content_type",
+                "size",
+                "sha256",
+                "key_id",
+                "created_at",
+            ],
+            false,
+            vec![
+                ("id", string("証跡ファイル ID / Evidence file id")),
+                ("tenant_id", string("テナント / Tenant")),
+                (
+                    "owner_user_id",
+                    string("登録した利用者 / The user who uploaded it"),
+                ),
+                (
+                    "filename",
+                    json!({"type": "string", "minLength": 1, "maxLength": 200,
+                           "description": "表示用のファイル名: 登録時の filename からパスの部分・制御文字・双方向テキスト制御文字を除いたもの（200 文字まで、空なら evidence）。ダウンロードの Content-Disposition に使う / Display name: the uploaded filename without path, control and bidi characters, at most 200 characters (evidence if nothing is left); used in the download's Content-Disposition"}),
+                ),
+                (
+                    "content_type",
+                    string_enum(
+                        "内容で確かめた種類（引数なし）。ダウンロードの Content-Type / The type as checked against the content, without parameters; the download's Content-Type",
+                        &media_types,
+                    ),
+                ),
+                (
+                    "size",
+                    json!({"type": "integer", "format": "int64", "minimum": 1,
+                           "description": "大きさ（平文のバイト数） / Size of the plaintext in bytes"}),
+                ),
+                (
+                    "sha256",
+                    json!({"type": "string", "pattern": "^[0-9a-f]{64}$",
+                           "description": "平文の SHA-256（16 進小文字 64 桁）。ダウンロード時に照合され、X-Content-SHA256 ヘッダーでも返る / SHA-256 of the plaintext, lower-case hex; checked on download and sent as X-Content-SHA256"}),
+                ),
+                (
+                    "key_id",
+                    string("暗号化に使ったテナントのデータ鍵の ID（鍵そのものではない） / Id of the tenant data key it is encrypted under (not the key)"),
+                ),
+                ("created_at", timestamp("登録日時 (UTC) / Uploaded at")),
+            ],
+        ),
+    );
+}
+
 fn parameters() -> Value {
     let path = |description: &str| json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}, "description": description});
     json!({
@@ -2377,6 +2495,11 @@ fn parameters() -> Value {
         "OrganisationId": path("組織 ID / Organisation id"),
         "ServiceId": path("サービス ID / Service id"),
         "AssessmentId": path("審査 ID / Assessment id"),
+        "EvidenceId": path("証跡ファイル ID / Evidence file id"),
+        "EvidenceFilename": {
+            "name": "filename", "in": "query", "required": true, "schema": {"type": "string"},
+            "description": "ファイル名（表示用と、ダウンロードの Content-Disposition 用。種類の判定には使わない）。URL エンコードする（日本語可）。パスの部分・制御文字・双方向テキスト制御文字を除き、200 文字まで（長い名前は拡張子を残して切る）、何も残らなければ evidence。省略や他のクエリパラメータは 400 invalid_field / The file's name, for display and the download's Content-Disposition only (never for the type check), URL-encoded; path, control and bidi characters are removed, at most 200 characters are kept; missing, or any other query parameter: 400 invalid_field",
+        },
         "ItemCatalog": {
             "name": "catalog", "in": "path", "required": true, "schema": {"type": "string"},
             "description": "項目のカタログ ID（例: seed-000） / The item's catalog id",
@@ -2422,6 +2545,7 @@ fn components() -> Value {
     catalog_schemas(&mut schemas);
     request_schemas(&mut schemas);
     assessment_schemas(&mut schemas);
+    evidence_schemas(&mut schemas);
     json!({
         "schemas": schemas,
         "parameters": parameters(),
@@ -2429,6 +2553,22 @@ fn components() -> Value {
             "RetryAfter": {
                 "description": "再試行までの秒数（1以上） / Seconds to wait before retrying",
                 "schema": {"type": "integer", "minimum": 1},
+            },
+            "EvidenceContentDisposition": {
+                "description": "attachment（ブラウザーで開かず保存させる）と登録時のファイル名。ファイル名は RFC 8187 の filename*=UTF-8''… の形で、英数字と - . _ 以外のバイトはすべて %XX / attachment with the recorded filename as RFC 8187 filename*=UTF-8''…, every byte but A-Z a-z 0-9 - . _ percent-encoded",
+                "required": true,
+                "schema": {"type": "string", "pattern": "^attachment; filename\\*=UTF-8''[A-Za-z0-9%._-]+$"},
+                "example": "attachment; filename*=UTF-8''%E5%A0%B1%E5%91%8A%E6%9B%B8.pdf",
+            },
+            "ContentSha256": {
+                "description": "ファイルの SHA-256（16 進小文字 64 桁）。EvidenceRecord の sha256 と同じで、サーバーは送る前に照合済み。受け取った側でも確かめられる / The file's SHA-256 in lower-case hex, as in EvidenceRecord.sha256; checked by the server before sending, and checkable by the client",
+                "required": true,
+                "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            },
+            "NoSniff": {
+                "description": "ブラウザーに Content-Type を推測させない / Browsers must not sniff the type",
+                "required": true,
+                "schema": {"type": "string", "const": "nosniff"},
             },
         },
         "securitySchemes": {
@@ -2469,6 +2609,19 @@ enum Auth {
     Full,
 }
 
+/// What an operation reads as its request body.
+#[derive(Clone, Copy)]
+enum RequestBody {
+    /// No body.
+    Empty,
+    /// JSON read by `ApiJson` into the named component schema (a closed
+    /// object).
+    Json(&'static str),
+    /// A raw evidence file, in one of [`EVIDENCE_MEDIA_TYPES`], its type
+    /// declared by the `Content-Type` header (not `ApiJson`: no 415).
+    File,
+}
+
 struct Op {
     method: &'static str,
     path: &'static str,
@@ -2480,8 +2633,8 @@ struct Op {
     /// Whether API tokens may call it (else only sessions).
     bearer: bool,
     params: Vec<Value>,
-    /// Request body schema.
-    body: Option<&'static str>,
+    /// The request body.
+    body: RequestBody,
     /// The success status and response.
     ok: (u16, Value),
     /// Handler-specific error codes per status, beside the extractors'.
@@ -2520,7 +2673,7 @@ fn ops() -> Vec<Op> {
         auth: Auth::Full,
         bearer: true,
         params: vec![param_ref("UserId")],
-        body: None,
+        body: RequestBody::Empty,
         ok: user_ok(),
         errors: vec![
             (400, vec!["self"]),
@@ -2540,7 +2693,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Anonymous,
             bearer: false,
             params: vec![],
-            body: Some("SetupRequest"),
+            body: RequestBody::Json("SetupRequest"),
             ok: (
                 201,
                 json_response(
@@ -2565,7 +2718,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Anonymous,
             bearer: false,
             params: vec![],
-            body: Some("LoginRequest"),
+            body: RequestBody::Json("LoginRequest"),
             ok: (
                 200,
                 json!({
@@ -2592,7 +2745,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Pending,
             bearer: false,
             params: vec![],
-            body: Some("MfaRequest"),
+            body: RequestBody::Json("MfaRequest"),
             ok: (
                 200,
                 json_response("確認済み / Verified", schema_ref("MfaResult")),
@@ -2610,7 +2763,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Pending,
             bearer: false,
             params: vec![],
-            body: None,
+            body: RequestBody::Empty,
             ok: (
                 200,
                 json_response(
@@ -2631,7 +2784,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Pending,
             bearer: false,
             params: vec![],
-            body: Some("MfaConfirmRequest"),
+            body: RequestBody::Json("MfaConfirmRequest"),
             ok: (
                 200,
                 json_response("登録完了 / Enrolled", schema_ref("MfaConfirmResult")),
@@ -2652,7 +2805,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Pending,
             bearer: false,
             params: vec![],
-            body: None,
+            body: RequestBody::Empty,
             ok: (
                 204,
                 json!({
@@ -2678,7 +2831,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::SignedIn,
             bearer: true,
             params: vec![],
-            body: None,
+            body: RequestBody::Empty,
             ok: (
                 200,
                 json_response("自分のアカウント / The caller", schema_ref("Me")),
@@ -2696,7 +2849,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::SignedIn,
             bearer: false,
             params: vec![],
-            body: Some("PasswordChangeRequest"),
+            body: RequestBody::Json("PasswordChangeRequest"),
             ok: (204, json!({"description": "変更した / Changed"})),
             errors: vec![
                 (400, vec!["wrong_password", "password_policy"]),
@@ -2714,7 +2867,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![],
-            body: None,
+            body: RequestBody::Empty,
             ok: (200, json_response("テナント / Tenants", array_of("Tenant"))),
             errors: vec![],
             can_fail: true,
@@ -2729,7 +2882,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![],
-            body: Some("NewTenantRequest"),
+            body: RequestBody::Json("NewTenantRequest"),
             ok: (
                 201,
                 json_response("作成したテナント / The new tenant", schema_ref("Tenant")),
@@ -2747,7 +2900,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![param_ref("TenantId")],
-            body: None,
+            body: RequestBody::Empty,
             ok: (
                 200,
                 json_response("テナント / The tenant", schema_ref("Tenant")),
@@ -2765,7 +2918,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![param_ref("TenantId")],
-            body: None,
+            body: RequestBody::Empty,
             ok: (
                 200,
                 json_response("設定 / The settings", schema_ref("TenantSettings")),
@@ -2783,7 +2936,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![param_ref("TenantId")],
-            body: Some("TenantSettingsUpdate"),
+            body: RequestBody::Json("TenantSettingsUpdate"),
             ok: (
                 200,
                 json_response(
@@ -2808,7 +2961,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![param_ref("TenantId")],
-            body: None,
+            body: RequestBody::Empty,
             ok: (200, json_response("利用者 / Users", array_of("User"))),
             errors: vec![(403, vec!["forbidden"]), (404, vec!["not_found"])],
             can_fail: true,
@@ -2823,7 +2976,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![param_ref("TenantId")],
-            body: Some("NewTenantUserRequest"),
+            body: RequestBody::Json("NewTenantUserRequest"),
             ok: (
                 201,
                 json_response("作成した利用者 / The new user", schema_ref("User")),
@@ -2846,7 +2999,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![param_ref("UserId")],
-            body: None,
+            body: RequestBody::Empty,
             ok: (200, json_response("利用者 / The user", schema_ref("User"))),
             errors: vec![(404, vec!["not_found"])],
             can_fail: true,
@@ -2876,7 +3029,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![param_ref("UserId")],
-            body: Some("RoleChangeRequest"),
+            body: RequestBody::Json("RoleChangeRequest"),
             ok: user_ok(),
             errors: vec![
                 (400, vec!["self"]),
@@ -2895,7 +3048,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![param_ref("UserId")],
-            body: Some("MfaExemptionRequest"),
+            body: RequestBody::Json("MfaExemptionRequest"),
             ok: user_ok(),
             errors: vec![
                 (400, vec!["self", "mfa_exemption_not_allowed"]),
@@ -2914,7 +3067,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![],
-            body: None,
+            body: RequestBody::Empty,
             ok: (
                 200,
                 json_response("組織 / Organisations", array_of("Organisation")),
@@ -2932,7 +3085,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![],
-            body: Some("NewOrganisationRequest"),
+            body: RequestBody::Json("NewOrganisationRequest"),
             ok: (
                 201,
                 json_response(
@@ -2953,7 +3106,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![param_ref("OrganisationId")],
-            body: Some("NewVendorUserRequest"),
+            body: RequestBody::Json("NewVendorUserRequest"),
             ok: (
                 201,
                 json_response("作成した利用者 / The new user", schema_ref("User")),
@@ -2976,7 +3129,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![],
-            body: None,
+            body: RequestBody::Empty,
             ok: (
                 200,
                 json_response("API トークン / API tokens", array_of("ApiToken")),
@@ -2994,7 +3147,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: false,
             params: vec![],
-            body: Some("NewTokenRequest"),
+            body: RequestBody::Json("NewTokenRequest"),
             ok: (
                 201,
                 json_response(
@@ -3015,7 +3168,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![param_ref("TokenId")],
-            body: None,
+            body: RequestBody::Empty,
             ok: (204, json!({"description": "失効した / Revoked"})),
             errors: vec![(404, vec!["not_found"])],
             can_fail: true,
@@ -3030,7 +3183,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![],
-            body: None,
+            body: RequestBody::Empty,
             ok: (
                 200,
                 json_response("カタログ / Catalogs", array_of("CatalogSummary")),
@@ -3048,7 +3201,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![param_ref("CatalogId")],
-            body: None,
+            body: RequestBody::Empty,
             ok: (
                 200,
                 json_response("カタログ / The catalog", schema_ref("Catalog")),
@@ -3066,7 +3219,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![param_ref("TenantId")],
-            body: None,
+            body: RequestBody::Empty,
             ok: (
                 200,
                 json_response("サービス / Services", array_of("Service")),
@@ -3084,7 +3237,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![param_ref("TenantId")],
-            body: Some("ServiceInput"),
+            body: RequestBody::Json("ServiceInput"),
             ok: (
                 201,
                 json_response("登録したサービス / The new service", schema_ref("Service")),
@@ -3106,7 +3259,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![param_ref("ServiceId")],
-            body: None,
+            body: RequestBody::Empty,
             ok: (
                 200,
                 json_response("サービス / The service", schema_ref("Service")),
@@ -3124,7 +3277,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![param_ref("ServiceId")],
-            body: Some("ServiceInput"),
+            body: RequestBody::Json("ServiceInput"),
             ok: (
                 200,
                 json_response(
@@ -3149,7 +3302,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![param_ref("ServiceId")],
-            body: Some("NewAssessmentRequest"),
+            body: RequestBody::Json("NewAssessmentRequest"),
             ok: (
                 201,
                 json_response(
@@ -3174,7 +3327,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![param_ref("TenantId")],
-            body: None,
+            body: RequestBody::Empty,
             ok: (
                 200,
                 json_response("審査 / Assessments", array_of("Assessment")),
@@ -3192,7 +3345,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![],
-            body: None,
+            body: RequestBody::Empty,
             ok: (
                 200,
                 json_response("招待された審査 / Assessments", array_of("VendorAssessment")),
@@ -3210,7 +3363,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![param_ref("AssessmentId")],
-            body: None,
+            body: RequestBody::Empty,
             ok: (
                 200,
                 json_response(
@@ -3231,7 +3384,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![param_ref("AssessmentId")],
-            body: Some("NewInvitationRequest"),
+            body: RequestBody::Json("NewInvitationRequest"),
             ok: (204, json!({"description": "招待した / Invited"})),
             errors: vec![
                 (400, vec!["invalid_field"]),
@@ -3251,7 +3404,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![param_ref("AssessmentId")],
-            body: None,
+            body: RequestBody::Empty,
             ok: (
                 200,
                 json_response("項目 / Items", array_of("AssessmentItem")),
@@ -3274,7 +3427,7 @@ fn ops() -> Vec<Op> {
                 param_ref("ItemRequirement"),
                 param_ref("ItemParty"),
             ],
-            body: Some("AnswerInput"),
+            body: RequestBody::Json("AnswerInput"),
             ok: (
                 200,
                 json_response(
@@ -3305,7 +3458,7 @@ fn ops() -> Vec<Op> {
                 param_ref("ItemRequirement"),
                 param_ref("ItemParty"),
             ],
-            body: Some("Review"),
+            body: RequestBody::Json("Review"),
             ok: (
                 200,
                 json_response(
@@ -3331,7 +3484,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![param_ref("AssessmentId")],
-            body: None,
+            body: RequestBody::Empty,
             ok: (
                 200,
                 json_response("提出した / Submitted", schema_ref("SubmitResult")),
@@ -3354,7 +3507,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![param_ref("AssessmentId")],
-            body: None,
+            body: RequestBody::Empty,
             ok: (
                 200,
                 json_response("評価 / The evaluation", schema_ref("Evaluation")),
@@ -3372,7 +3525,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![param_ref("AssessmentId")],
-            body: Some("VerdictInput"),
+            body: RequestBody::Json("VerdictInput"),
             ok: (
                 200,
                 json_response(
@@ -3398,12 +3551,86 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![param_ref("AssessmentId")],
-            body: None,
+            body: RequestBody::Empty,
             ok: (
                 200,
                 json_response("履歴 / History", array_of("HistoryEntry")),
             ),
             errors: vec![(404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "POST",
+            path: "/assessments/{id}/evidence",
+            id: "uploadEvidence",
+            tag: "evidence",
+            summary: "証跡ファイルの登録 / Upload an evidence file",
+            description: "審査に証跡ファイルを一つ登録する。本文はファイルそのもの（例: curl --data-binary @report.pdf）で、種類を Content-Type ヘッダーで申告する。サーバーは種類を内容で判定し、申告と一致しない、許可されていない種類、空のファイルは 400 invalid_evidence。ファイル名はクエリの filename（表示用）。上限はサーバー設定 max_evidence_bytes（既定 20 MiB）で、超えると 413 payload_too_large。ファイルはテナントのデータ鍵（マスター鍵で包んだもの）で暗号化して保存し、平文の SHA-256 を記録する。テナントのスタッフ（システム管理者・テナント管理者・審査担当者）と招待された事業者が登録できる。事業者が登録したファイルはその対象者のものになり、他の対象者の事業者には見えない（スタッフの登録したものは事業者には見えない）。閲覧者は 403、それ以外（他テナント、招待されていない事業者）は 404。マスター鍵の設定が合わなければ 503 master_key_mismatch。登録は監査ログ (evidence_uploaded) に記録される。 / Uploads one file to the assessment. The body is the raw file, its type declared by Content-Type and checked against the content: a mismatch, a type not allowed or an empty file is 400 invalid_evidence; `filename` names it for display; at most max_evidence_bytes (20 MiB by default, else 413). Stored encrypted under the tenant's data key (wrapped by the master key), with the plaintext's SHA-256. Tenant staff and invited vendors may upload; a vendor's file belongs to its party and is hidden from the other party's vendor (staff uploads are hidden from vendors). Viewers 403; others 404; a wrong master key 503. Logged as evidence_uploaded.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("AssessmentId"), param_ref("EvidenceFilename")],
+            body: RequestBody::File,
+            ok: (
+                201,
+                json_response(
+                    "登録した証跡ファイル / The registered file",
+                    schema_ref("EvidenceRecord"),
+                ),
+            ),
+            errors: vec![
+                (400, vec!["invalid_field", "invalid_evidence"]),
+                (403, vec!["forbidden"]),
+                (404, vec!["not_found"]),
+                (503, vec!["master_key_mismatch"]),
+            ],
+            can_fail: true,
+        },
+        Op {
+            method: "GET",
+            path: "/assessments/{id}/evidence",
+            id: "listEvidence",
+            tag: "evidence",
+            summary: "証跡ファイルの一覧 / List an assessment's evidence files",
+            description: "審査に登録された証跡ファイルの台帳の記録（中身は含まない。取得は GET /evidence/{id}）。テナントのスタッフと閲覧者にはすべて、招待された事業者には自分の対象者が登録したものだけ（スタッフや他の対象者が登録したものは含まない）。それ以外は 404。並び順は定めない。 / The register entries of the assessment's files, not their content (fetch that with GET /evidence/{id}): every file for tenant staff and viewers, only those its own party uploaded for an invited vendor; 404 for anyone else. The order is unspecified.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("AssessmentId")],
+            body: RequestBody::Empty,
+            ok: (
+                200,
+                json_response("証跡ファイル / Evidence files", array_of("EvidenceRecord")),
+            ),
+            errors: vec![(404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "GET",
+            path: "/evidence/{id}",
+            id: "downloadEvidence",
+            tag: "evidence",
+            summary: "証跡ファイルの取得（ダウンロード） / Download an evidence file",
+            description: "ファイルを復号し、すべてのチャンクの検証と大きさ・SHA-256 の照合を済ませてから、登録時に記録した Content-Type で返す（Content-Disposition: attachment、X-Content-SHA256、X-Content-Type-Options: nosniff 付き）。照合に失敗すれば内容を一切返さず 500 evidence_tampered、マスター鍵の設定が合わなければ 503 master_key_mismatch。見える範囲は一覧と同じ: テナントのスタッフと閲覧者にはすべて、招待された事業者には自分の対象者が登録したものだけ。それ以外（存在しない、他テナント、他の対象者やスタッフが登録したもの）は 404。取得するたびに監査ログ (evidence_downloaded、ファイル名と SHA-256 付き) に記録される。 / Decrypts the file and verifies every chunk, its size and its SHA-256 before returning it with the recorded Content-Type, Content-Disposition: attachment, X-Content-SHA256 and X-Content-Type-Options: nosniff. If a check fails nothing is returned: 500 evidence_tampered; a wrong master key is 503. Visible as in the list, anything else 404. Every download is audit-logged (evidence_downloaded, with filename and SHA-256).",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("EvidenceId")],
+            body: RequestBody::Empty,
+            ok: (
+                200,
+                json!({
+                    "description": "ファイルの内容（復号し照合済み）。Content-Type は EvidenceRecord の content_type / The file's bytes, decrypted and verified, with the recorded content_type as Content-Type",
+                    "headers": {
+                        "Content-Disposition": {"$ref": "#/components/headers/EvidenceContentDisposition"},
+                        "X-Content-SHA256": {"$ref": "#/components/headers/ContentSha256"},
+                        "X-Content-Type-Options": {"$ref": "#/components/headers/NoSniff"},
+                    },
+                    "content": binary_content(),
+                }),
+            ),
+            errors: vec![
+                (404, vec!["not_found"]),
+                (500, vec!["evidence_tampered"]),
+                (503, vec!["master_key_mismatch"]),
+            ],
             can_fail: true,
         },
         Op {
@@ -3422,7 +3649,7 @@ fn ops() -> Vec<Op> {
                 param_ref("AuditFormat"),
                 param_ref("AuditLimit"),
             ],
-            body: None,
+            body: RequestBody::Empty,
             ok: (
                 200,
                 json!({
@@ -3463,7 +3690,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Anonymous,
             bearer: false,
             params: vec![],
-            body: None,
+            body: RequestBody::Empty,
             ok: (
                 200,
                 json_response(
@@ -3493,19 +3720,25 @@ fn error_codes(op: &Op) -> BTreeMap<u16, Vec<&'static str>> {
             }
         }
     };
-    if op.body.is_some() {
-        add(
-            400,
-            &[
-                "invalid_json",
-                "unknown_field",
-                "missing_field",
-                "invalid_field",
-                "bad_request",
-            ],
-        );
-        add(413, &["payload_too_large"]);
-        add(415, &["unsupported_media_type"]);
+    match op.body {
+        RequestBody::Empty => {}
+        RequestBody::Json(_) => {
+            add(
+                400,
+                &[
+                    "invalid_json",
+                    "unknown_field",
+                    "missing_field",
+                    "invalid_field",
+                    "bad_request",
+                ],
+            );
+            add(413, &["payload_too_large"]);
+            add(415, &["unsupported_media_type"]);
+        }
+        // The type and size are checked by the handler (`invalid_evidence`,
+        // listed with the operation) and the route's body limit.
+        RequestBody::File => add(413, &["payload_too_large"]),
     }
     if op.auth != Auth::Anonymous {
         add(401, &["unauthenticated", "session_expired"]);
@@ -3543,6 +3776,7 @@ fn status_text(status: u16) -> &'static str {
         415 => "Content-Type が application/json ではない / Unsupported media type",
         429 => "試行が多すぎる / Too many requests",
         500 => "サーバー内部のエラー / Internal server error",
+        503 => "提供できない（サーバーの設定） / Service unavailable",
         _ => "エラー / Error",
     }
 }
@@ -3592,14 +3826,27 @@ fn operation(op: &Op) -> Value {
     if !op.params.is_empty() {
         o.insert("parameters".into(), json!(op.params));
     }
-    if let Some(body) = op.body {
-        o.insert(
-            "requestBody".into(),
-            json!({
-                "required": true,
-                "content": {"application/json": {"schema": schema_ref(body)}},
-            }),
-        );
+    match op.body {
+        RequestBody::Empty => {}
+        RequestBody::Json(body) => {
+            o.insert(
+                "requestBody".into(),
+                json!({
+                    "required": true,
+                    "content": {"application/json": {"schema": schema_ref(body)}},
+                }),
+            );
+        }
+        RequestBody::File => {
+            o.insert(
+                "requestBody".into(),
+                json!({
+                    "description": "ファイルそのもの（JSON・multipart・Base64 ではない）。Content-Type ヘッダーで種類を申告する（text/plain・text/csv は ; charset=utf-8 を付けてもよい）。種類は内容で判定し、申告と合わなければ 400 invalid_evidence。空のファイルも 400 invalid_evidence。上限はサーバー設定 max_evidence_bytes（既定 20 MiB）で、超えると 413 payload_too_large / The raw file (not JSON, multipart or Base64); Content-Type declares its type, which is checked against the content (400 invalid_evidence if it does not match or is not allowed, or the file is empty); at most max_evidence_bytes (20 MiB by default), else 413",
+                    "required": true,
+                    "content": binary_content(),
+                }),
+            );
+        }
     }
     o.insert("responses".into(), Value::Object(responses));
     Value::Object(o)
@@ -3617,6 +3864,7 @@ fn tags() -> Value {
         {"name": "catalogs", "description": "基準カタログ / Criteria catalogs"},
         {"name": "services", "description": "サービス台帳。テナントのスタッフ（テナント管理者・審査担当者）が管理し、閲覧者は読むだけ。事業者には見えない (404) / The service register: tenant staff manage, viewers read, vendors get 404"},
         {"name": "assessments", "description": "審査: 開始 → 招待 → 回答（下書き）→ 提出 → 受理・差戻し → 判定。テナントのスタッフが運用し、閲覧者は読むだけ、招待された事業者は自分の対象者の項目だけを見て回答する。それ以外は 404 / Assessments: open, invite, answer (drafts), submit, review, decide. Tenant staff run them, viewers read, invited vendors see and answer only their own party's items; everything else is 404"},
+        {"name": "evidence", "description": "証跡ファイル: 審査への登録・一覧・取得。保存時にテナントごとのデータ鍵で暗号化し、取得は監査ログに記録する。テナントのスタッフと閲覧者にはすべて、招待された事業者には自分の対象者が登録したものだけが見え、それ以外は 404 / Evidence files of assessments: upload, list, download; encrypted at rest under a per-tenant data key, downloads audit-logged; tenant staff and viewers see every file, an invited vendor only its own party's, the rest is 404"},
         {"name": "audit", "description": "監査ログ / Audit log"},
         {"name": "meta", "description": "API 定義 / API description"},
     ])
@@ -3859,7 +4107,7 @@ mod tests {
     fn request_bodies_are_closed_objects_with_declared_required_fields() {
         let doc = document();
         let schemas = &doc["components"]["schemas"];
-        let mut bodies = 0;
+        let (mut bodies, mut files) = (0, 0);
         for (method, path, op) in doc_operations(&doc) {
             let body = &op["requestBody"];
             if body.is_null() {
@@ -3867,6 +4115,18 @@ mod tests {
             }
             bodies += 1;
             assert_eq!(body["required"], true);
+            if body["content"].get("application/json").is_none() {
+                // A raw file: one typeless schema per media type, naming it.
+                files += 1;
+                let content = body["content"].as_object().cloned().unwrap_or_default();
+                assert!(!content.is_empty(), "{method} {path}");
+                for (media_type, media) in content {
+                    let schema = &media["schema"];
+                    assert_eq!(schema["contentMediaType"], media_type.as_str());
+                    assert!(schema.get("type").is_none(), "{method} {path}");
+                }
+                continue;
+            }
             let r = body["content"]["application/json"]["schema"]["$ref"]
                 .as_str()
                 .unwrap_or_default();
@@ -3882,7 +4142,8 @@ mod tests {
                 );
             }
         }
-        assert!(bodies > 0);
+        assert!(bodies > files);
+        assert_eq!(files, 1, "only the evidence upload takes a raw file");
         for nested in [
             "PasswordPolicyUpdate",
             "LockoutPolicyUpdate",
@@ -3940,7 +4201,7 @@ mod tests {
         assert_eq!(from_list, from_doc);
         assert!(from_list.contains(&("GET".to_owned(), "/api/v1/openapi.json".to_owned())));
         assert!(from_list.contains(&("GET".to_owned(), "/api/v1/tenants/{id}".to_owned())));
-        assert_eq!(listed.len(), 47);
+        assert_eq!(listed.len(), 50);
     }
 
     static NULL: Value = Value::Null;
@@ -4378,6 +4639,73 @@ mod tests {
             details: serde_json::to_value(&draft)?,
         };
         assert_conforms(&doc, "HistoryEntry", &serde_json::to_value(&entry)?);
+        Ok(())
+    }
+
+    /// The evidence operations agree with `kijun_store::evidence`: the
+    /// media types are the allow-list, and `EvidenceRecord` has exactly the
+    /// fields a record serializes to (not `blob_key`).
+    #[test]
+    fn evidence_schemas_match_the_store() -> Result<(), Box<dyn std::error::Error>> {
+        use kijun_store::evidence::{ALLOWED_CONTENT_TYPES, EvidenceRecord};
+        let doc = document();
+        let allowed: Vec<&str> = ALLOWED_CONTENT_TYPES.to_vec();
+        let keys = |v: &Value| -> Vec<String> {
+            let mut keys: Vec<String> = v
+                .as_object()
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default();
+            keys.sort_unstable();
+            keys
+        };
+        let mut sorted = allowed.clone();
+        sorted.sort_unstable();
+        let upload = &doc["paths"]["/assessments/{id}/evidence"]["post"];
+        assert_eq!(keys(&upload["requestBody"]["content"]), sorted);
+        let download = &doc["paths"]["/evidence/{id}"]["get"]["responses"]["200"];
+        assert_eq!(keys(&download["content"]), sorted);
+        for header in [
+            "Content-Disposition",
+            "X-Content-SHA256",
+            "X-Content-Type-Options",
+        ] {
+            assert!(download["headers"][header]["$ref"].is_string(), "{header}");
+        }
+        let names: Vec<&str> = upload["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| resolve(&doc, p)["name"].as_str())
+            .collect();
+        assert_eq!(names, ["id", "filename"]);
+        let schema = &doc["components"]["schemas"]["EvidenceRecord"];
+        assert_eq!(schema["properties"]["content_type"]["enum"], json!(allowed));
+        let record = EvidenceRecord {
+            id: "e".into(),
+            tenant_id: "t".into(),
+            owner_user_id: "u".into(),
+            filename: "報告書.pdf".into(),
+            content_type: "application/pdf".into(),
+            size: 1234,
+            sha256: "0".repeat(64),
+            key_id: "k".into(),
+            blob_key: "evidence/t/e".into(),
+            created_at: jiff::Timestamp::now(),
+        };
+        let value = serde_json::to_value(&record)?;
+        assert_conforms(&doc, "EvidenceRecord", &value);
+        let fields = keys(&value);
+        let properties = keys(&schema["properties"]);
+        assert_eq!(fields, properties);
+        let mut required: Vec<String> = schema["required"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f.as_str().map(str::to_owned))
+            .collect();
+        required.sort_unstable();
+        assert_eq!(required, properties);
+        assert!(!fields.iter().any(|f| f == "blob_key"));
         Ok(())
     }
 }

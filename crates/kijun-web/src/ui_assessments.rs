@@ -542,6 +542,8 @@ pub struct ChecklistRow {
     pub reviewable: bool,
     /// Submitted and not yet confirmed.
     pub confirmable: bool,
+    /// Filled from the vendor's library, not yet confirmed.
+    pub prefilled: bool,
 }
 
 pub struct ChecklistGroup {
@@ -666,6 +668,7 @@ async fn checklist_view(
                 editable: open && vendor_party.is_some() && state_.vendor_may_edit(),
                 reviewable: open && manage && state_.reviewer_may_review(),
                 confirmable: open && manage && state_ == ItemState::Submitted,
+                prefilled: item.prefilled,
             };
             match groups.last_mut() {
                 Some(g) if g.title == title => g.rows.push(row),
@@ -744,6 +747,9 @@ pub async fn checklist_page(
         Some("submitted") => Some("回答を提出しました".to_owned()),
         Some("invited") => Some("招待しました".to_owned()),
         Some("decided") => Some("判定を記録しました".to_owned()),
+        Some("prefilled") => {
+            Some("回答マスタから補完しました。内容を確認して保存してください".to_owned())
+        }
         _ => None,
     };
     checklist_view(&state, &p, &id, None, notice).await
@@ -844,6 +850,23 @@ pub struct CsrfOnlyForm {
 impl CsrfField for CsrfOnlyForm {
     fn csrf_token(&self) -> &str {
         &self.csrf_token
+    }
+}
+
+pub async fn prefill(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    UiForm(p, _): UiForm<CsrfOnlyForm>,
+) -> Response {
+    match crate::routes::library::prefill_assessment(
+        State(state.clone()),
+        p.clone(),
+        Path(id.clone()),
+    )
+    .await
+    {
+        Ok(_) => Redirect::to(&format!("/assessments/{id}?done=prefilled")).into_response(),
+        Err(e) => checklist_view(&state, &p, &id, Some(e.message), None).await,
     }
 }
 

@@ -583,6 +583,25 @@ pub async fn invite(
             },
         )
         .await?;
+    // Pre-fill the party's items from the vendor's library (what it may use here).
+    if let Some(org) = &user.organisation_id {
+        let n = crate::routes::library::prefill(&state, &a, req.party.as_str(), org, &actor(&p))
+            .await?;
+        if n > 0 {
+            state
+                .audit(
+                    Some(&p),
+                    None,
+                    Event {
+                        action: "assessment_prefilled",
+                        tenant_id: Some(&a.tenant_id),
+                        target: Some(format!("assessment:{}", a.id)),
+                        details: json!({"party": req.party, "items": n}),
+                    },
+                )
+                .await?;
+        }
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -605,6 +624,7 @@ fn item_view(state: &AppState, item: &ItemRecord) -> Value {
         "state": item.state,
         "answer": item.answer,
         "review_comment": item.review_comment,
+        "prefilled": item.prefilled,
         "updated_at": item.updated_at,
     })
 }
@@ -677,6 +697,16 @@ pub async fn answer_item(
             "提出済み・確認済みの項目は変更できません",
         ));
     }
+    crate::routes::library::remember(
+        &state,
+        &p,
+        &a,
+        &item.key.catalog_id,
+        &item.key.requirement_id,
+        &item.key.party,
+        &value,
+    )
+    .await?;
     state
         .audit(
             Some(&p),
@@ -718,6 +748,15 @@ pub async fn submit(
         .iter()
         .filter(|i| ItemState::parse(&i.state).is_some_and(ItemState::vendor_may_edit))
         .collect();
+    let unconfirmed = pending.iter().filter(|i| i.prefilled).count();
+    if unconfirmed > 0 {
+        return Err(ApiError::bad_request(
+            "unconfirmed_prefill",
+            format!(
+                "回答マスタから補完した {unconfirmed} 件の回答が未確認です。内容を確認して保存してから提出してください"
+            ),
+        ));
+    }
     let unanswered = pending.iter().filter(|i| i.answer.is_none()).count();
     if unanswered > 0 {
         return Err(ApiError::bad_request(

@@ -179,11 +179,10 @@ pub async fn build(
             let Some(until_civil) = civil(until) else {
                 continue;
             };
-            let days_left = i32::try_from((until_civil - today).get_days()).unwrap_or(i32::MAX);
             let span_days = today
                 .until(until_civil)
                 .map(|sp| sp.get_days())
-                .unwrap_or(days_left);
+                .unwrap_or(i32::MAX);
             if span_days <= EXPIRY_WINDOW_DAYS {
                 expiring.push(Expiring {
                     service_id: s.id.clone(),

@@ -64,9 +64,26 @@ pub async fn upload(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<UploadQuery>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, ApiError> {
     let (a, access) = assessment_access(&state, &p, &id).await?;
+    let body = body.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!(
+                    "ファイルが大きすぎます（上限 {} バイト）",
+                    state.config.max_evidence_bytes
+                ),
+            )
+        } else {
+            ApiError::bad_request("bad_request", "ファイルを受け取れませんでした")
+        }
+    })?;
+    if a.status != "open" {
+        return Err(ApiError::conflict("判定済みの審査には証跡を追加できません"));
+    }
     let party = match access {
         Access::Vendor(party) => Some(party.as_str()),
         Access::Manage => None,

@@ -8,6 +8,7 @@ pub mod catalogs;
 pub mod dashboard;
 pub mod evidence;
 pub mod health;
+pub mod library;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
