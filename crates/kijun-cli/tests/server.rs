@@ -1533,6 +1533,28 @@ fn an_assessment_cycle_over_http_agrees_with_kijun_assess() {
     }
     assert_eq!(evaluation["verdict"], "conditional");
 
+    // The printable view carries the verdict, the note and the conditions; a vendor's shows its own party only.
+    let (status, html) = reviewer.get(&format!("/assessments/{a}/print"));
+    let html = html.as_str().unwrap_or_default().to_owned();
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("外部サービス審査結果")
+            && html.contains("条件付き承認")
+            && html.contains("ISMS 認証取得を条件に承認する")
+    );
+    assert!(html.contains("認証取得後に登録証を提出") && html.contains("2027-04-30"));
+    let (status, html) = prov.get(&format!("/assessments/{a}/print"));
+    let html = html.as_str().unwrap_or_default().to_owned();
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("外部サービス提供者・必須") && !html.contains("導入事業者・必須"),
+        "a vendor prints only its own party"
+    );
+    assert!(
+        !html.contains("ISMS 認証取得を条件に承認する"),
+        "nor the reviewer's note"
+    );
+
     // The whole cycle is in the history and the audit log.
     let (_, hist) = reviewer.get(&format!("/api/v1/assessments/{a}/history"));
     let events: Vec<&str> = hist
@@ -2228,4 +2250,62 @@ fn oversized_evidence_gets_the_json_error() {
         b"%PDF-1.4\nsmall",
     );
     assert_eq!(status, 201);
+}
+
+#[test]
+fn the_assessment_list_filters_by_due_date() {
+    let s = TestServer::start();
+    let (mut admin, _) = s.admin();
+    let (_, ta) = admin.call(
+        "POST",
+        "/api/v1/tenants",
+        json!({"slug": "city-a", "name": "A市"}),
+    );
+    let ta = ta["id"].as_str().unwrap().to_owned();
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Tokyo").unwrap())
+        .date();
+    for (name, due) in [
+        ("期限切れサービス", "2020-01-01".to_owned()),
+        (
+            "まもなく期限サービス",
+            today
+                .checked_add(jiff::Span::new().days(3))
+                .unwrap()
+                .to_string(),
+        ),
+    ] {
+        let (_, svc) = admin.call(
+            "POST",
+            &format!("/api/v1/tenants/{ta}/services"),
+            json!({"name": name, "purpose": "y", "department": "z"}),
+        );
+        let (status, _) = admin.call(
+            "POST",
+            &format!(
+                "/api/v1/services/{}/assessments",
+                svc["id"].as_str().unwrap()
+            ),
+            json!({"phase": "selection", "catalogs": ["seed-004"], "due_date": due}),
+        );
+        assert_eq!(status, 201);
+    }
+    let page = |admin: &mut Client, q: &str| {
+        admin
+            .get(&format!("/assessments?{q}"))
+            .1
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let overdue = page(&mut admin, "due=overdue");
+    assert!(overdue.contains("期限切れサービス") && !overdue.contains("まもなく期限サービス"));
+    let soon = page(&mut admin, "due=soon");
+    assert!(soon.contains("まもなく期限サービス") && !soon.contains("期限切れサービス"));
+    let all = page(&mut admin, "");
+    assert!(
+        all.contains("まもなく期限サービス")
+            && all.contains("期限切れサービス")
+            && all.contains("2020-01-01")
+    );
 }

@@ -225,6 +225,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/assessments", get(ui_assessments::assessments_page))
         .route("/assessments/{id}", get(ui_assessments::checklist_page))
+        .route("/assessments/{id}/print", get(ui_assessments::print_page))
         .route("/assessments/{id}/submit", post(ui_assessments::submit))
         .route("/assessments/{id}/prefill", post(ui_assessments::prefill))
         .route(

@@ -298,6 +298,7 @@ struct ServicePage {
 }
 
 pub struct AssessmentRow {
+    pub due: String,
     pub id: String,
     pub service: String,
     pub phase: &'static str,
@@ -353,6 +354,7 @@ async fn service_view(
                     status: status_label(&a.status),
                     verdict: verdict_label(a.verdict.as_deref()),
                     opened: jp_date(a.opened_at),
+                    due: a.due_date.clone().unwrap_or_default(),
                     id: a.id,
                 })
                 .collect(),
@@ -386,6 +388,8 @@ pub async fn service_page(
 pub struct OpenForm {
     csrf_token: String,
     phase: String,
+    #[serde(default)]
+    due_date: String,
     #[serde(flatten)]
     rest: HashMap<String, String>,
 }
@@ -414,7 +418,7 @@ pub async fn open_assessment(
     let req = NewAssessment {
         phase: f.phase,
         catalogs,
-        due_date: None,
+        due_date: parse_date(&f.due_date).map(RecordDate),
     };
     match assessments::open_assessment(
         State(state.clone()),
@@ -448,6 +452,7 @@ struct AssessmentsPage {
     staff: bool,
     status: String,
     phase: String,
+    due: String,
     phases: Vec<(&'static str, &'static str)>,
     rows: Vec<AssessmentRow>,
 }
@@ -457,6 +462,8 @@ pub struct ListQuery {
     tenant: Option<String>,
     status: Option<String>,
     phase: Option<String>,
+    /// `overdue` (open and past due) or `soon` (open, due within 14 days).
+    due: Option<String>,
 }
 
 pub async fn assessments_page(
@@ -478,9 +485,27 @@ pub async fn assessments_page(
         };
         let status = q.status.clone().unwrap_or_default();
         let phase = q.phase.clone().unwrap_or_default();
+        let due = q.due.clone().unwrap_or_default();
+        let today = crate::routes::dashboard::tokyo_today(state.now());
+        let soon = today
+            .checked_add(jiff::Span::new().days(14))
+            .unwrap_or(today);
+        let due_matches = |a: &kijun_store::assessment::AssessmentRecord| {
+            let d = a
+                .due_date
+                .as_deref()
+                .and_then(|d| d.parse::<jiff::civil::Date>().ok());
+            match due.as_str() {
+                "overdue" => a.status == "open" && d.is_some_and(|d| d < today),
+                "soon" => a.status == "open" && d.is_some_and(|d| d >= today && d <= soon),
+                _ => true,
+            }
+        };
         let mut rows = Vec::new();
         for a in list.into_iter().filter(|a| {
-            (status.is_empty() || a.status == status) && (phase.is_empty() || a.phase == phase)
+            (status.is_empty() || a.status == status)
+                && (phase.is_empty() || a.phase == phase)
+                && due_matches(a)
         }) {
             let service = state
                 .store
@@ -495,6 +520,7 @@ pub async fn assessments_page(
                 status: status_label(&a.status),
                 verdict: verdict_label(a.verdict.as_deref()),
                 opened: jp_date(a.opened_at),
+                due: a.due_date.clone().unwrap_or_default(),
                 id: a.id,
             });
         }
@@ -505,6 +531,7 @@ pub async fn assessments_page(
             staff,
             status,
             phase,
+            due,
             phases: vec![
                 ("selection", "選定"),
                 ("build", "導入・構築"),
@@ -583,6 +610,87 @@ fn answer_status_label(s: &str) -> &'static str {
     }
 }
 
+/// The checklist rows, grouped by catalog and phase heading as in the seeds.
+fn checklist_groups(
+    state: &AppState,
+    items: &[kijun_store::assessment::ItemRecord],
+    open: bool,
+    vendor: bool,
+    manage: bool,
+) -> Vec<ChecklistGroup> {
+    let mut groups: Vec<ChecklistGroup> = Vec::new();
+    for item in items {
+        let catalog = state.catalogs.get(&item.key.catalog_id);
+        let req = catalog.and_then(|c| c.requirement(&item.key.requirement_id));
+        let title = match (catalog, req) {
+            (Some(c), Some(r)) => format!("{} — {}", c.title, c.phase_label(r.phase)),
+            _ => item.key.catalog_id.clone(),
+        };
+        let answer = item
+            .answer
+            .as_ref()
+            .and_then(|v| serde_json::from_value::<AnswerInput>(v.clone()).ok())
+            .unwrap_or_default();
+        let state_ = ItemState::parse(&item.state).unwrap_or(ItemState::Open);
+        let status = answer
+            .status
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default();
+        let row = ChecklistRow {
+            anchor: format!(
+                "{}-{}-{}",
+                item.key.catalog_id, item.key.requirement_id, item.key.party
+            ),
+            catalog_id: item.key.catalog_id.clone(),
+            requirement_id: item.key.requirement_id.clone(),
+            party: item.key.party.clone(),
+            party_label: if item.key.party == "integrator" {
+                "導入事業者"
+            } else {
+                "外部サービス提供者"
+            },
+            level_label: if item.level == "required" {
+                "必須"
+            } else {
+                "推奨"
+            },
+            category: req
+                .map(|r| {
+                    [r.category.as_deref(), r.subcategory.as_deref()]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" / ")
+                })
+                .unwrap_or_default(),
+            text: req.map(|r| r.text.clone()).unwrap_or_default(),
+            examples: req
+                .map(|r| r.examples.iter().map(|e| e.text().to_owned()).collect())
+                .unwrap_or_default(),
+            status_label: answer_status_label(&status),
+            status,
+            comment: answer.comment.clone().unwrap_or_default(),
+            reason: answer.reason.clone().unwrap_or_default(),
+            plan: answer.plan.clone().unwrap_or_default(),
+            due: answer.due.map(|d| d.0.to_string()).unwrap_or_default(),
+            state_label: state_.label(),
+            review_comment: item.review_comment.clone().unwrap_or_default(),
+            editable: open && vendor && state_.vendor_may_edit(),
+            reviewable: open && manage && state_.reviewer_may_review(),
+            confirmable: open && manage && state_ == ItemState::Submitted,
+            prefilled: item.prefilled,
+        };
+        match groups.last_mut() {
+            Some(g) if g.title == title => g.rows.push(row),
+            _ => groups.push(ChecklistGroup {
+                title,
+                rows: vec![row],
+            }),
+        }
+    }
+    groups
+}
+
 async fn checklist_view(
     state: &AppState,
     p: &Principal,
@@ -608,76 +716,7 @@ async fn checklist_view(
             .await?;
         let open = a.status == "open";
         let manage = access == Access::Manage;
-        let mut groups: Vec<ChecklistGroup> = Vec::new();
-        for item in &items {
-            let catalog = state.catalogs.get(&item.key.catalog_id);
-            let req = catalog.and_then(|c| c.requirement(&item.key.requirement_id));
-            let title = match (catalog, req) {
-                (Some(c), Some(r)) => format!("{} — {}", c.title, c.phase_label(r.phase)),
-                _ => item.key.catalog_id.clone(),
-            };
-            let answer = item
-                .answer
-                .as_ref()
-                .and_then(|v| serde_json::from_value::<AnswerInput>(v.clone()).ok())
-                .unwrap_or_default();
-            let state_ = ItemState::parse(&item.state).unwrap_or(ItemState::Open);
-            let status = answer
-                .status
-                .map(|s| s.as_str().to_owned())
-                .unwrap_or_default();
-            let row = ChecklistRow {
-                anchor: format!(
-                    "{}-{}-{}",
-                    item.key.catalog_id, item.key.requirement_id, item.key.party
-                ),
-                catalog_id: item.key.catalog_id.clone(),
-                requirement_id: item.key.requirement_id.clone(),
-                party: item.key.party.clone(),
-                party_label: if item.key.party == "integrator" {
-                    "導入事業者"
-                } else {
-                    "外部サービス提供者"
-                },
-                level_label: if item.level == "required" {
-                    "必須"
-                } else {
-                    "推奨"
-                },
-                category: req
-                    .map(|r| {
-                        [r.category.as_deref(), r.subcategory.as_deref()]
-                            .into_iter()
-                            .flatten()
-                            .collect::<Vec<_>>()
-                            .join(" / ")
-                    })
-                    .unwrap_or_default(),
-                text: req.map(|r| r.text.clone()).unwrap_or_default(),
-                examples: req
-                    .map(|r| r.examples.iter().map(|e| e.text().to_owned()).collect())
-                    .unwrap_or_default(),
-                status_label: answer_status_label(&status),
-                status,
-                comment: answer.comment.clone().unwrap_or_default(),
-                reason: answer.reason.clone().unwrap_or_default(),
-                plan: answer.plan.clone().unwrap_or_default(),
-                due: answer.due.map(|d| d.0.to_string()).unwrap_or_default(),
-                state_label: state_.label(),
-                review_comment: item.review_comment.clone().unwrap_or_default(),
-                editable: open && vendor_party.is_some() && state_.vendor_may_edit(),
-                reviewable: open && manage && state_.reviewer_may_review(),
-                confirmable: open && manage && state_ == ItemState::Submitted,
-                prefilled: item.prefilled,
-            };
-            match groups.last_mut() {
-                Some(g) if g.title == title => g.rows.push(row),
-                _ => groups.push(ChecklistGroup {
-                    title,
-                    rows: vec![row],
-                }),
-            }
-        }
+        let groups = checklist_groups(state, &items, open, vendor_party.is_some(), manage);
         let n = |s: &str| items.iter().filter(|i| i.state == s).count();
         let computed = if manage {
             let eval =
@@ -1186,5 +1225,114 @@ pub async fn dashboard_page(state: &AppState, p: &Principal) -> Option<Response>
         Ok(Some(page)) => Some(render(&page)),
         Ok(None) => None,
         Err(e) => Some(error_response(e)),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Printable view
+
+#[derive(Template)]
+#[template(path = "print.html")]
+struct PrintPage {
+    id: String,
+    service: String,
+    phase: &'static str,
+    catalogs: String,
+    opened: String,
+    status: &'static str,
+    verdict: &'static str,
+    note: String,
+    decided: String,
+    conditions: Vec<(String, String)>,
+    groups: Vec<ChecklistGroup>,
+}
+
+/// The assessment as one printable page (A4 landscape; print to PDF from
+/// the browser). Vendors get their own party's items only.
+pub async fn print_page(
+    State(state): State<AppState>,
+    UiUser(p): UiUser,
+    Path(id): Path<String>,
+) -> Response {
+    let build = async {
+        let (a, access) = assessments::assessment_access(&state, &p, &id).await?;
+        let service = state
+            .store
+            .service(&a.service_id)
+            .await?
+            .map(|s| s.name)
+            .unwrap_or_default();
+        let vendor_party = match access {
+            Access::Vendor(party) => Some(party),
+            _ => None,
+        };
+        let items = state
+            .store
+            .items(&a.id, vendor_party.map(Party::as_str))
+            .await?;
+        let groups = checklist_groups(&state, &items, false, false, false);
+        let decision = a.decision.clone().unwrap_or(Value::Null);
+        let text = |k: &str| {
+            decision
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let conditions = if vendor_party.is_some() {
+            Vec::new()
+        } else {
+            decision
+                .get("conditions")
+                .and_then(Value::as_array)
+                .map(|cs| {
+                    cs.iter()
+                        .map(|c| {
+                            (
+                                c.get("text")
+                                    .and_then(Value::as_str)
+                                    .unwrap_or_default()
+                                    .to_owned(),
+                                c.get("due")
+                                    .and_then(Value::as_str)
+                                    .unwrap_or_default()
+                                    .to_owned(),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let decided_at = decision
+            .get("decided_at")
+            .and_then(Value::as_str)
+            .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+            .map(crate::ui::jp_datetime)
+            .unwrap_or_default();
+        Ok::<_, ApiError>(PrintPage {
+            id: a.id.clone(),
+            service,
+            phase: phase_label(&a.phase),
+            catalogs: a.catalogs.join(", "),
+            opened: jp_date(a.opened_at),
+            status: status_label(&a.status),
+            verdict: verdict_label(a.verdict.as_deref()),
+            note: if vendor_party.is_some() {
+                String::new()
+            } else {
+                text("note")
+            },
+            decided: if decided_at.is_empty() {
+                String::new()
+            } else {
+                format!("{} {}", text("decided_by"), decided_at)
+            },
+            conditions,
+            groups,
+        })
+    };
+    match build.await {
+        Ok(page) => render(&page),
+        Err(e) => error_response(e),
     }
 }
