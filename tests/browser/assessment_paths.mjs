@@ -89,12 +89,21 @@ try {
     await vendor.waitForLoadState('load');
   }
   assert.equal(await saveButtons.count(), total, 'drafts stay editable');
+  // Evidence: a PDF through the form, listed with its SHA-256; a disguised executable is refused.
+  await vendor.getByLabel(/^証跡ファイル/).setInputFiles({ name: '情報セキュリティ規程.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.7\n規程本文') });
+  await vendor.getByRole('button', { name: '登録する' }).click();
+  await vendor.getByRole('status').filter({ hasText: '証跡ファイルを登録しました' }).waitFor();
+  await vendor.getByRole('link', { name: '情報セキュリティ規程.pdf' }).waitFor();
+  await vendor.getByLabel(/^証跡ファイル/).setInputFiles({ name: 'report.pdf', mimeType: 'application/pdf', buffer: Buffer.from('MZ\x90\x00 not a pdf') });
+  await vendor.getByRole('button', { name: '登録する' }).click();
+  await vendor.getByRole('alert').waitFor();
   await vendor.getByRole('button', { name: '回答を提出する' }).click();
   await vendor.getByRole('status').filter({ hasText: '回答を提出しました' }).waitFor();
   assert.equal(await saveButtons.count(), 0, 'submitted answers are frozen');
 
-  // The reviewer returns one item with a reason.
+  // The reviewer returns one item with a reason (and sees the provider's evidence).
   await reviewer.goto(assessmentUrl);
+  await reviewer.getByRole('link', { name: '情報セキュリティ規程.pdf' }).waitFor();
   const first = reviewer.locator('tr', { has: reviewer.getByRole('button', { name: /を差し戻す$/ }) }).first();
   await first.getByLabel('差戻しの理由').fill('根拠資料を添付してください');
   await first.getByRole('button', { name: /を差し戻す$/ }).click();

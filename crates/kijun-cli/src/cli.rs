@@ -64,6 +64,31 @@ pub enum Command {
     /// 監査ログ（ハッシュチェーン）の検証 / audit log (hash chain) verification
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// 実サーバーのベンチマーク（一時データベースに投入し子プロセスのサーバーを HTTP で計測）
+    /// / benchmark the real server (seeds a fresh database, measures a child server over HTTP)
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// PostgreSQL サーバーの URL（そこに kijun_bench_<乱数> を作成し終了時に削除）。省略時は一時ディレクトリの SQLite
+    /// / PostgreSQL server URL (a fresh database kijun_bench_<random> is created and dropped); default: SQLite in a temp dir
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// 投入するサービス数 / services to seed
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub services: u32,
+    /// 投入する審査数 / assessments to seed
+    #[arg(long, default_value_t = 1500, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub assessments: u32,
+    /// 画面の計測の同時クライアント数 / concurrent clients for the page measurements
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub clients: u32,
+    /// 負荷をかける各段階の秒数 / seconds of each load phase
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub seconds: u64,
+    #[command(flatten)]
+    pub format: FormatArg,
 }
 
 /// Where the database is.

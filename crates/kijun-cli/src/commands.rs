@@ -51,6 +51,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             assess(&ctx, &args)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bench(args) => crate::bench::run(&args),
     }
 }
 

@@ -6,6 +6,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod audit;
+mod bench;
 mod cli;
 mod commands;
 mod context;

@@ -2309,3 +2309,33 @@ fn the_assessment_list_filters_by_due_date() {
             && all.contains("2020-01-01")
     );
 }
+
+#[test]
+fn reassessment_cycle_is_checked() {
+    let s = TestServer::start();
+    let (mut admin, _) = s.admin();
+    let (_, ta) = admin.call(
+        "POST",
+        "/api/v1/tenants",
+        json!({"slug": "city-a", "name": "A市"}),
+    );
+    let ta = ta["id"].as_str().unwrap().to_owned();
+    let (status, body) = admin.call(
+        "PUT",
+        &format!("/api/v1/tenants/{ta}/settings"),
+        json!({"reassessment_months": 0}),
+    );
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (400, Some("reassessment_months"))
+    );
+    let (status, body) = admin.call(
+        "PUT",
+        &format!("/api/v1/tenants/{ta}/settings"),
+        json!({"reassessment_months": 24}),
+    );
+    assert_eq!(
+        (status, body["reassessment_months"].as_u64()),
+        (200, Some(24))
+    );
+}

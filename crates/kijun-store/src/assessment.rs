@@ -126,6 +126,12 @@ const ITEM_COLUMNS: &str = "SELECT catalog_id, requirement_id, party, level, pos
 
 macro_rules! history_in_tx {
     ($tx:expr, $assessment:expr, $at:expr, $actor:expr, $event:expr, $item:expr, $details:expr) => {{
+        // Serialise history writers of one assessment: lock its row first
+        // (PostgreSQL: row lock to commit; SQLite: the write lock).
+        sqlx::query("UPDATE assessments SET updated_at = updated_at WHERE id = $1")
+            .bind($assessment)
+            .execute(&mut *$tx)
+            .await?;
         let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM assessment_history WHERE assessment_id = $1")
             .bind($assessment)
             .fetch_one(&mut *$tx)

@@ -120,6 +120,12 @@ const MIGRATIONS: &[EmbeddedMigration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_answer_library.sql"),
         postgres: include_str!("../migrations/postgres/0007_answer_library.sql"),
     },
+    EmbeddedMigration {
+        version: 8,
+        description: "bigint positions",
+        sqlite: include_str!("../migrations/sqlite/0008_bigint_positions.sql"),
+        postgres: include_str!("../migrations/postgres/0008_bigint_positions.sql"),
+    },
 ];
 
 /// Every migration file name under `migrations/<backend>/` that the binary
@@ -132,6 +138,7 @@ pub const MIGRATION_FILES: &[&str] = &[
     "0005_evidence.sql",
     "0006_assessment_evidence.sql",
     "0007_answer_library.sql",
+    "0008_bigint_positions.sql",
 ];
 
 fn migrator(backend: Backend) -> Migrator {

@@ -1384,6 +1384,182 @@ async fn tenant_data_keys_are_created_once_and_differ_between_tenants(db: Db) ->
     )
 }
 
+async fn assessments_round_trip_and_concurrent_answers_keep_one_history(db: Db) -> TestResult {
+    use kijun_store::assessment::{Actor, AssessmentRecord, ItemKey};
+    let t = db
+        .store
+        .create_tenant("a", "A市", t0())
+        .await
+        .map_err(fail)?;
+    let svc = db
+        .store
+        .create_service(
+            &t.id,
+            "電子申請",
+            "申請",
+            "情報政策課",
+            None,
+            None,
+            &serde_json::json!({"profile": {}}),
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    let record = AssessmentRecord {
+        id: "a1".into(),
+        tenant_id: t.id.clone(),
+        service_id: svc.id.clone(),
+        phase: "selection".into(),
+        catalogs: vec!["seed-004".into()],
+        profile: serde_json::json!({}),
+        status: "open".into(),
+        due_date: Some("2027-03-31".into()),
+        opened_by: "u1".into(),
+        opened_at: t0(),
+        verdict: None,
+        decision: None,
+        updated_at: t0(),
+    };
+    let keys: Vec<(ItemKey, String)> = (0..40)
+        .map(|i| {
+            let party = if i % 2 == 0 { "provider" } else { "integrator" };
+            (
+                ItemKey {
+                    catalog_id: "seed-004".into(),
+                    requirement_id: format!("R{i}"),
+                    party: party.into(),
+                },
+                "required".into(),
+            )
+        })
+        .collect();
+    let actor = Actor {
+        id: Some("u1".into()),
+        name: Some("審査".into()),
+    };
+    db.store
+        .create_assessment(&record, &keys, &actor)
+        .await
+        .map_err(fail)?;
+    let items = db.store.items("a1", None).await.map_err(fail)?;
+    check(
+        items.len() == 40 && items[39].position == 39,
+        "items and positions",
+    )?;
+    check(
+        db.store
+            .items("a1", Some("provider"))
+            .await
+            .map_err(fail)?
+            .len()
+            == 20,
+        "one party",
+    )?;
+
+    // Two vendors answer at once: every history row gets its own number.
+    let store = Arc::new(db.store.clone());
+    let mut tasks = Vec::new();
+    for party in ["provider", "integrator"] {
+        let store = store.clone();
+        let keys = keys.clone();
+        tasks.push(tokio::spawn(async move {
+            for (k, _) in keys.iter().filter(|(k, _)| k.party == party) {
+                store
+                    .save_answer(
+                        "a1",
+                        k,
+                        &serde_json::json!({"status": "conforms"}),
+                        t0(),
+                        &Actor::default(),
+                    )
+                    .await?;
+            }
+            Ok::<_, StoreError>(())
+        }));
+    }
+    for t in tasks {
+        t.await.map_err(fail)?.map_err(fail)?;
+    }
+    let history = db.store.assessment_history("a1").await.map_err(fail)?;
+    let seqs: Vec<i64> = history.iter().map(|h| h.seq).collect();
+    check(seqs == (1..=41).collect::<Vec<i64>>(), format!("{seqs:?}"))?;
+
+    check(
+        db.store
+            .submit_party("a1", "provider", t0(), &actor)
+            .await
+            .map_err(fail)?
+            == 20,
+        "submitted",
+    )?;
+    let k0 = &keys[0].0;
+    check(
+        !db.store
+            .save_answer(
+                "a1",
+                k0,
+                &serde_json::json!({"status": "partial"}),
+                t0(),
+                &actor,
+            )
+            .await
+            .map_err(fail)?,
+        "frozen",
+    )?;
+    check(
+        db.store
+            .review_item("a1", k0, false, Some("要修正"), t0(), &actor)
+            .await
+            .map_err(fail)?,
+        "returned",
+    )?;
+    check(
+        db.store
+            .save_answer(
+                "a1",
+                k0,
+                &serde_json::json!({"status": "conforms"}),
+                t0(),
+                &actor,
+            )
+            .await
+            .map_err(fail)?,
+        "editable again",
+    )?;
+    check(
+        db.store
+            .record_verdict(
+                "a1",
+                "rejected",
+                &serde_json::json!({"note": "x"}),
+                t0(),
+                &actor,
+            )
+            .await
+            .map_err(fail)?,
+        "decided",
+    )?;
+    check(
+        !db.store
+            .record_verdict("a1", "approved", &serde_json::json!({}), t0(), &actor)
+            .await
+            .map_err(fail)?,
+        "once",
+    )?;
+    let a = db
+        .store
+        .assessment("a1")
+        .await
+        .map_err(fail)?
+        .ok_or("assessment")?;
+    check(
+        a.status == "decided"
+            && a.verdict.as_deref() == Some("rejected")
+            && a.due_date.as_deref() == Some("2027-03-31"),
+        format!("{a:?}"),
+    )
+}
+
 const TESTS: &[(&str, TestFn)] = &[
     ("migrations_are_applied_once", |db| {
         Box::pin(migrations_are_applied_once(db))
@@ -1452,6 +1628,10 @@ const TESTS: &[(&str, TestFn)] = &[
     (
         "tenant_data_keys_are_created_once_and_differ_between_tenants",
         |db| Box::pin(tenant_data_keys_are_created_once_and_differ_between_tenants(db)),
+    ),
+    (
+        "assessments_round_trip_and_concurrent_answers_keep_one_history",
+        |db| Box::pin(assessments_round_trip_and_concurrent_answers_keep_one_history(db)),
     ),
 ];
 

@@ -226,6 +226,12 @@ pub fn router(state: AppState) -> Router {
         .route("/assessments", get(ui_assessments::assessments_page))
         .route("/assessments/{id}", get(ui_assessments::checklist_page))
         .route("/assessments/{id}/print", get(ui_assessments::print_page))
+        .route(
+            "/assessments/{id}/evidence",
+            post(ui_assessments::upload_evidence).layer(DefaultBodyLimit::max(
+                state.config.max_evidence_bytes + 64 * 1024,
+            )),
+        )
         .route("/assessments/{id}/submit", post(ui_assessments::submit))
         .route("/assessments/{id}/prefill", post(ui_assessments::prefill))
         .route(

@@ -91,6 +91,12 @@ pub const ERROR_CODES: &[(&str, &[u16], &str, &str)] = &[
         "Some items to submit have no answer; answer every one first (the message gives the count)",
     ),
     (
+        "unconfirmed_prefill",
+        &[400],
+        "提出しようとした項目に、回答マスタから補完されたまま確認（保存）されていない回答がある（message に件数）。内容を確かめて保存してから提出する",
+        "Some items to submit hold answers pre-filled from the answer library that the vendor has not confirmed (saved) yet; review and save them first (the message gives the count)",
+    ),
+    (
         "verdict_not_supported",
         &[400],
         "回答の内容が裏付ける判定より良い判定は記録できない（field は verdict）",
@@ -503,7 +509,7 @@ fn tenant_settings(update: bool) -> Value {
         (
             "reassessment_months",
             json!({"type": "integer", "minimum": 1, "maximum": 120, "default": 12,
-                   "description": "再審査の周期（月）。最後の判定からこの期間が過ぎたサービスをダッシュボードに表示 / Months between assessments of a service; the dashboard lists services past it"}),
+                   "description": "再審査の周期（月、1〜120）。最後の判定（Asia/Tokyo の日付）からこの月数が過ぎ、審査中の審査がないサービスをダッシュボードの reassessment_due に表示する / Months (1-120) between assessments of a service: the dashboard lists services whose last decision is at least this old and that have no open assessment"}),
         ),
     ];
     if update {
@@ -521,6 +527,7 @@ fn tenant_settings(update: bool) -> Value {
                 "lockout",
                 "mfa_exempt_allowed",
                 "audit_retention_days",
+                "reassessment_months",
             ],
             false,
             props,
@@ -1983,6 +1990,7 @@ fn assessment_schemas(schemas: &mut Map<String, Value>) {
                 "state",
                 "answer",
                 "review_comment",
+                "prefilled",
                 "updated_at",
             ],
             false,
@@ -2014,6 +2022,10 @@ fn assessment_schemas(schemas: &mut Map<String, Value>) {
                 (
                     "review_comment",
                     nullable_string("審査担当者のコメント（差戻しの理由など） / The reviewer's comment, e.g. why it was returned"),
+                ),
+                (
+                    "prefilled",
+                    boolean("answer は回答マスタから補完されたもので、事業者がまだ確認していない。事業者が回答を保存 (PUT) すると false になる。true の項目が残っていると提出は 400 unconfirmed_prefill / The answer was pre-filled from the answer library and the vendor has not confirmed it yet; saving the answer (PUT) clears it; while any is true, submitting is 400 unconfirmed_prefill"),
                 ),
                 ("updated_at", timestamp("更新日時 (UTC) / Updated at")),
             ],
@@ -2361,10 +2373,11 @@ fn assessment_schemas(schemas: &mut Map<String, Value>) {
                 (
                     "event",
                     string_enum(
-                        "出来事: opened = 開始, invited = 招待, answered = 回答（下書きの保存）, submitted = 提出, accepted = 受理, returned = 差戻し, decided = 判定 / Event",
+                        "出来事: opened = 開始, invited = 招待, prefilled = 回答マスタからの補完, answered = 回答（下書きの保存）, submitted = 提出, accepted = 受理, returned = 差戻し, decided = 判定 / Event",
                         &[
                             "opened",
                             "invited",
+                            "prefilled",
                             "answered",
                             "submitted",
                             "accepted",
@@ -2379,7 +2392,7 @@ fn assessment_schemas(schemas: &mut Map<String, Value>) {
                 ),
                 (
                     "details",
-                    json!({"type": "object", "description": "出来事ごとの詳細: opened {phase, catalogs, items}、invited {user_id, party}、answered は AnswerInput、submitted {party, items}、accepted・returned {decision, comment}、decided は Decision / Per event: opened {phase, catalogs, items}, invited {user_id, party}, answered an AnswerInput, submitted {party, items}, accepted and returned {decision, comment}, decided a Decision"}),
+                    json!({"type": "object", "description": "出来事ごとの詳細: opened {phase, catalogs, items}、invited {user_id, party}、prefilled {source, answer}（source は回答マスタの項目 requirement:カタログ/要求事項 または control:管理策 ID、answer は AnswerInput）、answered は AnswerInput、submitted {party, items}、accepted・returned {decision, comment}、decided は Decision / Per event: opened {phase, catalogs, items}, invited {user_id, party}, prefilled {source, answer} (source the library entry, requirement:catalog/requirement or control:control-id; answer an AnswerInput), answered an AnswerInput, submitted {party, items}, accepted and returned {decision, comment}, decided a Decision"}),
                 ),
             ],
         ),
@@ -2485,6 +2498,278 @@ fn evidence_schemas(schemas: &mut Map<String, Value>) {
     );
 }
 
+/// The vendors' answer library (`routes/library.rs`, the records of
+/// `kijun_store::library`).
+#[allow(clippy::too_many_lines)]
+fn library_schemas(schemas: &mut Map<String, Value>) {
+    let product = || {
+        json!({"type": "string", "default": "",
+               "description": "回答の対象の製品（前後の空白を除いて扱う。省略・空 = 製品を問わない） / The vendor's product the answer is about, trimmed; omitted or empty: any product"})
+    };
+    let scope = || {
+        string_enum(
+            "範囲: requirement = 要求事項ごとの回答（key は カタログ ID/要求事項 ID、例 seed-000/SEL-01）, control = 共通管理策ごとの回答（key は管理策 ID。その管理策を持つ要求事項に使われる） / Scope: requirement (key catalog/requirement) or control (key a common control id, used for the requirements that carry it)",
+            &["requirement", "control"],
+        )
+    };
+    let key = || {
+        string(
+            "要求事項（カタログ ID/要求事項 ID）または共通管理策の ID。読み込まれたカタログにないものは 400 invalid_field（field は key） / catalog/requirement or a control id; unknown ones are 400 invalid_field",
+        )
+    };
+    schemas.insert(
+        "LibraryEntry".into(),
+        object(
+            "回答マスタの1件: 事業者の組織が、要求事項または共通管理策ごと（対象者ごと、任意で製品ごと）に持つ回答。審査で保存した回答は、出どころのテナント (origin_tenant_id) 付きで scope requirement・product 空の項目として保存される / One entry of an organisation's answer library, per requirement or common control, per party and optionally per product. Answers saved in an assessment are kept as scope requirement, empty product, with their origin tenant",
+            &[
+                "organisation_id",
+                "product",
+                "scope",
+                "key",
+                "party",
+                "answer",
+                "origin_tenant_id",
+                "updated_at",
+            ],
+            false,
+            vec![
+                ("organisation_id", string("事業者の組織 / The vendor organisation")),
+                (
+                    "product",
+                    string("製品（空 = 製品を問わない） / The vendor's product; empty: any"),
+                ),
+                ("scope", scope()),
+                (
+                    "key",
+                    string("要求事項（カタログ ID/要求事項 ID）または共通管理策の ID / catalog/requirement or a control id"),
+                ),
+                ("party", schema_ref("Party")),
+                (
+                    "answer",
+                    described(
+                        schema_ref("AnswerInput"),
+                        "回答（審査の回答と同じ形） / The answer, as in an assessment",
+                    ),
+                ),
+                (
+                    "origin_tenant_id",
+                    nullable_string("回答が最後に保存された審査のテナント（別のテナントで保存し直すとそのテナントに変わる）。回答マスタに直接登録・更新したものは null。同意のないテナントでは、そのテナントが出どころの項目だけが補完に使われる（null の項目は同意したテナントでだけ使われる） / The tenant of the assessment the answer was last saved in (saving it in another tenant moves it there); null when entered or edited in the library directly. Without consent, a tenant is pre-filled only from entries that came from it (null ones only in consented tenants)"),
+                ),
+                ("updated_at", timestamp("更新日時 (UTC) / Updated at")),
+            ],
+        ),
+    );
+    schemas.insert(
+        "LibraryEntryInput".into(),
+        object(
+            "回答マスタの項目の登録・置き換え。(product, scope, key, party) が同じ項目は置き換えられ、出どころのテナントは null になる / An entry to add, or to replace the one with the same product, scope, key and party (its origin tenant becomes null)",
+            &["scope", "key", "party", "answer"],
+            true,
+            vec![
+                ("product", product()),
+                ("scope", scope()),
+                ("key", key()),
+                ("party", schema_ref("Party")),
+                (
+                    "answer",
+                    described(
+                        schema_ref("AnswerInput"),
+                        "回答。審査の回答と同じ規則で検査する（違反は 400 invalid_field、field は answer.status など） / The answer, checked as in an assessment (400 invalid_field, field e.g. answer.status)",
+                    ),
+                ),
+            ],
+        ),
+    );
+    schemas.insert(
+        "LibraryEntryKey".into(),
+        object(
+            "削除する回答マスタの項目 / The library entry to delete",
+            &["scope", "key", "party"],
+            true,
+            vec![
+                ("product", product()),
+                ("scope", scope()),
+                (
+                    "key",
+                    string("要求事項（カタログ ID/要求事項 ID）または共通管理策の ID / catalog/requirement or a control id"),
+                ),
+                ("party", schema_ref("Party")),
+            ],
+        ),
+    );
+    schemas.insert(
+        "Consent".into(),
+        object(
+            "組織の回答マスタをテナントで使うことへの同意。有効な同意があるテナントでは、回答マスタのすべての項目（他のテナントからのもの、直接登録したもの）が補完に使われる / An organisation's consent to use its whole library (entries from other tenants and direct ones) in a tenant",
+            &["organisation_id", "tenant_id", "granted_at", "revoked_at"],
+            false,
+            vec![
+                ("organisation_id", string("事業者の組織 / The vendor organisation")),
+                ("tenant_id", string("同意したテナント / The tenant")),
+                (
+                    "granted_at",
+                    timestamp("同意（最後に同意し直した）日時 (UTC) / Granted (last re-granted) at"),
+                ),
+                (
+                    "revoked_at",
+                    nullable_timestamp("撤回日時 (UTC)。有効な同意は null / Revoked at; null while in force"),
+                ),
+            ],
+        ),
+    );
+    schemas.insert(
+        "ConsentInput".into(),
+        object(
+            "同意するテナント / The tenant to consent to",
+            &["tenant_id"],
+            true,
+            vec![(
+                "tenant_id",
+                string("テナント ID。自分が招待された審査のテナントに限る（それ以外は 404、field は tenant_id） / A tenant of an assessment the caller is invited to (else 404)"),
+            )],
+        ),
+    );
+    schemas.insert(
+        "PrefillResult".into(),
+        object(
+            "補完の結果 / Result of a pre-fill",
+            &["prefilled"],
+            false,
+            vec![(
+                "prefilled",
+                integer("回答マスタから補完した項目の数 / Items pre-filled from the library"),
+            )],
+        ),
+    );
+}
+
+/// A tenant's dashboard (`routes/dashboard.rs`).
+fn dashboard_schemas(schemas: &mut Map<String, Value>) {
+    schemas.insert(
+        "WaitingAssessment".into(),
+        object(
+            "審査中の審査 / An open assessment",
+            &["assessment_id", "service", "to_review", "with_vendors"],
+            false,
+            vec![
+                ("assessment_id", string("審査 ID / Assessment id")),
+                ("service", string("サービス名 / Service name")),
+                (
+                    "to_review",
+                    integer("提出済みで確認待ち (submitted) の項目数 / Items submitted and waiting for review"),
+                ),
+                (
+                    "with_vendors",
+                    integer("事業者の回答待ち（open・returned）の項目数 / Items the vendors still have to answer (open or returned)"),
+                ),
+            ],
+        ),
+    );
+    schemas.insert(
+        "OverdueCondition".into(),
+        object(
+            "期限を過ぎた条件（判定済みの審査の条件のうち、期限が今日より前のもの） / A condition of a decided assessment whose due date is before today",
+            &["assessment_id", "service", "text", "due"],
+            false,
+            vec![
+                ("assessment_id", string("審査 ID / Assessment id")),
+                ("service", string("サービス名 / Service name")),
+                ("text", string("条件 / The condition")),
+                ("due", date("期限 / Due date")),
+            ],
+        ),
+    );
+    schemas.insert(
+        "Expiring".into(),
+        object(
+            "有効期限が近い（90 日以内）か過ぎた登録・認証 / A registration or certification expiring within 90 days, or expired",
+            &["service_id", "service", "what", "valid_until", "days_left"],
+            false,
+            vec![
+                ("service_id", string("サービス ID / Service id")),
+                ("service", string("サービス名 / Service name")),
+                (
+                    "what",
+                    string("「ISMAP 登録」「ISMAP-LIU 登録」「LGWAN-ASP 登録」、または認証の名称 / `ISMAP 登録`, `ISMAP-LIU 登録`, `LGWAN-ASP 登録` or the certification's name"),
+                ),
+                ("valid_until", date("有効期限 / Valid until")),
+                (
+                    "days_left",
+                    json!({"type": "integer", "maximum": 90,
+                           "description": "今日から有効期限までの日数（過ぎていれば負） / Days from today to the expiry; negative when expired"}),
+                ),
+            ],
+        ),
+    );
+    schemas.insert(
+        "ReassessmentDue".into(),
+        object(
+            "再審査の時期を迎えたサービス / A service due for re-assessment",
+            &["service_id", "service", "last_decided"],
+            false,
+            vec![
+                ("service_id", string("サービス ID / Service id")),
+                ("service", string("サービス名 / Service name")),
+                (
+                    "last_decided",
+                    nullable_date("最後に判定した日（Asia/Tokyo）。一度も判定していなければ null / Date (Asia/Tokyo) of the last decision; null if never decided"),
+                ),
+            ],
+        ),
+    );
+    schemas.insert(
+        "Dashboard".into(),
+        object(
+            "テナントのダッシュボード。「今日」は Asia/Tokyo の日付 / A tenant's dashboard; today is the Asia/Tokyo date",
+            &[
+                "today",
+                "services_by_status",
+                "waiting",
+                "overdue_conditions",
+                "expiring",
+                "reassessment_due",
+                "reassessment_months",
+            ],
+            false,
+            vec![
+                ("today", date("今日（Asia/Tokyo） / Today in Asia/Tokyo")),
+                (
+                    "services_by_status",
+                    json!({"type": "object",
+                           "propertyNames": {"enum": ["未審査", "審査中", "承認", "条件付き承認", "不承認"]},
+                           "additionalProperties": {"type": "integer", "minimum": 1},
+                           "description": "最新の審査の状態ごとのサービス数（該当するサービスがない状態は現れない）: 未審査 = 審査なし, 審査中 = 最新の審査が審査中, 承認・条件付き承認・不承認 = 最新の審査の判定 / Services per the state of their latest assessment (states with no service are absent): none, open, or the latest verdict"}),
+                ),
+                (
+                    "waiting",
+                    json!({"type": "array", "items": schema_ref("WaitingAssessment"),
+                           "description": "審査中の審査（審査担当者の確認待ちと事業者の回答待ちの項目数） / Open assessments with the items waiting for the reviewer and for the vendors"}),
+                ),
+                (
+                    "overdue_conditions",
+                    json!({"type": "array", "items": schema_ref("OverdueCondition"),
+                           "description": "判定済みの審査の条件で、期限を過ぎたもの / Conditions of decided assessments past their due date"}),
+                ),
+                (
+                    "expiring",
+                    json!({"type": "array", "items": schema_ref("Expiring"),
+                           "description": "サービス台帳の ISMAP・ISMAP-LIU・LGWAN-ASP の登録と認証のうち、有効期限が 90 日以内か過ぎたもの（残り日数の少ない順） / Registrations and certifications of the register expiring within 90 days or expired, fewest days left first"}),
+                ),
+                (
+                    "reassessment_due",
+                    json!({"type": "array", "items": schema_ref("ReassessmentDue"),
+                           "description": "審査中の審査がなく、一度も判定していないか、最後の判定から reassessment_months か月が過ぎたサービス / Services with no open assessment that were never decided or whose last decision is reassessment_months old"}),
+                ),
+                (
+                    "reassessment_months",
+                    json!({"type": "integer", "minimum": 0, "maximum": 4_294_967_295_u64,
+                           "description": "テナント設定の再審査の周期（月） / The tenant setting's re-assessment cycle in months"}),
+                ),
+            ],
+        ),
+    );
+}
+
 fn parameters() -> Value {
     let path = |description: &str| json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}, "description": description});
     json!({
@@ -2496,6 +2781,10 @@ fn parameters() -> Value {
         "ServiceId": path("サービス ID / Service id"),
         "AssessmentId": path("審査 ID / Assessment id"),
         "EvidenceId": path("証跡ファイル ID / Evidence file id"),
+        "ConsentTenantId": {
+            "name": "tenant_id", "in": "path", "required": true, "schema": {"type": "string"},
+            "description": "同意を撤回するテナントの ID / The tenant whose consent is revoked",
+        },
         "EvidenceFilename": {
             "name": "filename", "in": "query", "required": true, "schema": {"type": "string"},
             "description": "ファイル名（表示用と、ダウンロードの Content-Disposition 用。種類の判定には使わない）。URL エンコードする（日本語可）。パスの部分・制御文字・双方向テキスト制御文字を除き、200 文字まで（長い名前は拡張子を残して切る）、何も残らなければ evidence。省略や他のクエリパラメータは 400 invalid_field / The file's name, for display and the download's Content-Disposition only (never for the type check), URL-encoded; path, control and bidi characters are removed, at most 200 characters are kept; missing, or any other query parameter: 400 invalid_field",
@@ -2546,6 +2835,8 @@ fn components() -> Value {
     request_schemas(&mut schemas);
     assessment_schemas(&mut schemas);
     evidence_schemas(&mut schemas);
+    library_schemas(&mut schemas);
+    dashboard_schemas(&mut schemas);
     json!({
         "schemas": schemas,
         "parameters": parameters(),
@@ -3337,6 +3628,24 @@ fn ops() -> Vec<Op> {
         },
         Op {
             method: "GET",
+            path: "/tenants/{id}/dashboard",
+            id: "getTenantDashboard",
+            tag: "dashboard",
+            summary: "テナントのダッシュボード / A tenant's dashboard",
+            description: "テナントの概況: 最新の審査の状態ごとのサービス数、審査中の審査（審査担当者の確認待ちと事業者の回答待ちの項目数）、判定済みの審査の期限を過ぎた条件、有効期限が 90 日以内か過ぎた登録（ISMAP・ISMAP-LIU・LGWAN-ASP）と認証、再審査の時期を迎えたサービス（審査中の審査がなく、一度も判定していないか、最後の判定からテナント設定 reassessment_months か月が過ぎたもの）。日付は Asia/Tokyo。システム管理者と、そのテナントのテナント管理者・審査担当者・閲覧者が読める。事業者・他テナント・存在しないテナントは 404。 / The tenant at a glance: services per the state of their latest assessment, open assessments with the items waiting for the reviewer and for the vendors, overdue conditions of decided assessments, registrations (ISMAP, ISMAP-LIU, LGWAN-ASP) and certifications expiring within 90 days or expired, and services due for re-assessment (no open assessment, and never decided or last decided reassessment_months ago, a tenant setting). Dates are Asia/Tokyo. For system administrators and the tenant's administrators, reviewers and viewers; vendors, other and unknown tenants get 404.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("TenantId")],
+            body: RequestBody::Empty,
+            ok: (
+                200,
+                json_response("ダッシュボード / The dashboard", schema_ref("Dashboard")),
+            ),
+            errors: vec![(404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "GET",
             path: "/me/assessments",
             id: "listMyAssessments",
             tag: "assessments",
@@ -3380,7 +3689,7 @@ fn ops() -> Vec<Op> {
             id: "inviteVendor",
             tag: "assessments",
             summary: "事業者の招待 / Invite a vendor user",
-            description: "事業者 (vendor) の利用者を、一つの対象者 (party) の項目に回答するよう招待する。招待された利用者はこの審査と自分の対象者の項目だけを見て回答する。サービスにその対象者の組織が登録されていれば、その組織の利用者に限る（違えば 400 invalid_field）。一人の利用者は一つの審査に一度だけ（二度目は 409 conflict）。テナントのスタッフのみ。閲覧者と招待された事業者は 403、それ以外は 404。 / Invites a vendor user to answer one party's items; the user then sees this assessment and that party's items only. Must belong to the service's organisation for the party, if set. Once per user and assessment (409). Tenant staff only; viewers and invited vendors 403; others 404.",
+            description: "事業者 (vendor) の利用者を、一つの対象者 (party) の項目に回答するよう招待する。招待された利用者はこの審査と自分の対象者の項目だけを見て回答する。サービスにその対象者の組織が登録されていれば、その組織の利用者に限る（違えば 400 invalid_field）。一人の利用者は一つの審査に一度だけ（二度目は 409 conflict）。招待すると、その対象者の未回答の項目を、招待した利用者の組織の回答マスタから補完する（POST /assessments/{id}/prefill と同じ規則。補完した回答は prefilled = true、事業者の確認が必要）。テナントのスタッフのみ。閲覧者と招待された事業者は 403、それ以外は 404。 / Invites a vendor user to answer one party's items; the user then sees this assessment and that party's items only. Must belong to the service's organisation for the party, if set. Once per user and assessment (409). On invitation the party's unanswered items are pre-filled from the invited user's organisation's answer library (the rules of POST /assessments/{id}/prefill; pre-filled answers are marked prefilled = true and must be confirmed by the vendor). Tenant staff only; viewers and invited vendors 403; others 404.",
             auth: Auth::Full,
             bearer: true,
             params: vec![param_ref("AssessmentId")],
@@ -3400,7 +3709,7 @@ fn ops() -> Vec<Op> {
             id: "listAssessmentItems",
             tag: "assessments",
             summary: "審査の項目の一覧 / List an assessment's items",
-            description: "審査の項目（チェックリストの順）を、要求事項の本文、状態、回答（下書きを含む）と審査担当者のコメントとともに返す。テナントのスタッフと閲覧者にはすべての項目、招待された事業者には自分の対象者の項目だけ。それ以外は 404。 / The checklist in order, with requirement text, state, answer (drafts included) and the reviewer's comment: every item for tenant staff and viewers, only its own party's for an invited vendor; 404 for anyone else.",
+            description: "審査の項目（チェックリストの順）を、要求事項の本文、状態、回答（下書きを含む）と審査担当者のコメントとともに返す。回答マスタから補完され、事業者がまだ確認していない回答は prefilled = true。テナントのスタッフと閲覧者にはすべての項目、招待された事業者には自分の対象者の項目だけ。それ以外は 404。 / The checklist in order, with requirement text, state, answer (drafts included) and the reviewer's comment; answers pre-filled from the answer library and not yet confirmed have prefilled = true. Every item for tenant staff and viewers, only its own party's for an invited vendor; 404 for anyone else.",
             auth: Auth::Full,
             bearer: true,
             params: vec![param_ref("AssessmentId")],
@@ -3418,7 +3727,7 @@ fn ops() -> Vec<Op> {
             id: "answerAssessmentItem",
             tag: "assessments",
             summary: "項目への回答（下書き保存） / Answer an item (saved as a draft)",
-            description: "招待された事業者が自分の対象者の項目に回答する。回答は下書きとして保存され、状態が open（回答中）か returned（差戻し）の間は何度でも上書きできる。状態は変わらず、審査担当者に渡すのは提出 (POST /assessments/{id}/submit) のとき。回答の規則は AnswerInput（status は必須、not_applicable には reason、plan と due は両方かどちらもなし。違反は 400 invalid_field）。submitted・accepted の項目は 409 not_editable、判定済みの審査は 409 conflict。テナントのスタッフと閲覧者は回答できない (403)。他の対象者の項目、存在しない項目は 404。 / An invited vendor answers one of its party's items. Answers are drafts: rewritable while the item is open or returned; the state changes only on submission. Submitted or accepted items are 409 not_editable, a decided assessment 409 conflict. Staff and viewers cannot answer (403); the other party's items and unknown items are 404.",
+            description: "招待された事業者が自分の対象者の項目に回答する。回答は下書きとして保存され、状態が open（回答中）か returned（差戻し）の間は何度でも上書きできる。状態は変わらず、審査担当者に渡すのは提出 (POST /assessments/{id}/submit) のとき。回答の規則は AnswerInput（status は必須、not_applicable には reason、plan と due は両方かどちらもなし。違反は 400 invalid_field）。submitted・accepted の項目は 409 not_editable、判定済みの審査は 409 conflict。保存すると回答マスタから補完された回答の確認になり (prefilled = false)、回答は事業者の組織の回答マスタにも、審査のテナントを出どころとして保存される（同じ要求事項・対象者・product 空の項目を置き換える）。テナントのスタッフと閲覧者は回答できない (403)。他の対象者の項目、存在しない項目は 404。 / An invited vendor answers one of its party's items. Answers are drafts: rewritable while the item is open or returned; the state changes only on submission. Submitted or accepted items are 409 not_editable, a decided assessment 409 conflict. Saving confirms an answer pre-filled from the library (prefilled becomes false), and the answer is also kept in the organisation's answer library with the assessment's tenant as its origin (replacing the entry for the same requirement and party, empty product). Staff and viewers cannot answer (403); the other party's items and unknown items are 404.",
             auth: Auth::Full,
             bearer: true,
             params: vec![
@@ -3480,7 +3789,7 @@ fn ops() -> Vec<Op> {
             id: "submitAssessment",
             tag: "assessments",
             summary: "回答の提出 / Submit the answers",
-            description: "招待された事業者が、自分の対象者の回答中 (open) と差戻し (returned) の項目をまとめて提出する（submitted、審査待ち）。それらすべてに回答が必要で、未回答があれば 400 unanswered_items。提出する項目がない、または判定済みの審査は 409 conflict。事業者以外は 403、招待されていなければ 404。本文なし。 / An invited vendor submits all of its party's open and returned items at once; every one must be answered (400 unanswered_items). Nothing to submit or a decided assessment is 409 conflict. Anyone but the vendor 403; not invited 404. No body.",
+            description: "招待された事業者が、自分の対象者の回答中 (open) と差戻し (returned) の項目をまとめて提出する（submitted、審査待ち）。回答マスタから補完されたまま確認（保存）していない回答があれば 400 unconfirmed_prefill（先に検査する）。それらすべてに回答が必要で、未回答があれば 400 unanswered_items。どちらの場合も何も提出されない。提出する項目がない、または判定済みの審査は 409 conflict。事業者以外は 403、招待されていなければ 404。本文なし。 / An invited vendor submits all of its party's open and returned items at once. Answers pre-filled from the library must have been confirmed by saving them (400 unconfirmed_prefill, checked first), and every item must be answered (400 unanswered_items); either way nothing is submitted. Nothing to submit or a decided assessment is 409 conflict. Anyone but the vendor 403; not invited 404. No body.",
             auth: Auth::Full,
             bearer: true,
             params: vec![param_ref("AssessmentId")],
@@ -3490,7 +3799,7 @@ fn ops() -> Vec<Op> {
                 json_response("提出した / Submitted", schema_ref("SubmitResult")),
             ),
             errors: vec![
-                (400, vec!["unanswered_items"]),
+                (400, vec!["unconfirmed_prefill", "unanswered_items"]),
                 (403, vec!["forbidden"]),
                 (404, vec!["not_found"]),
                 (409, vec!["conflict"]),
@@ -3547,7 +3856,7 @@ fn ops() -> Vec<Op> {
             id: "getAssessmentHistory",
             tag: "assessments",
             summary: "審査の履歴 / An assessment's history",
-            description: "審査のすべての出来事（開始・招待・回答・提出・受理・差戻し・判定）を古い順に返す。テナントのスタッフと閲覧者にはすべて。招待された事業者には、自分の対象者の項目の出来事と、項目に属さない出来事（招待と判定を除く）だけ。それ以外は 404。 / Every transition, oldest first: all of them for tenant staff and viewers; for an invited vendor its own party's item events and the assessment-wide ones except invitations and the decision; 404 for anyone else.",
+            description: "審査のすべての出来事（開始・招待・回答マスタからの補完・回答・提出・受理・差戻し・判定）を古い順に返す。テナントのスタッフと閲覧者にはすべて。招待された事業者には、自分の対象者の項目の出来事と、項目に属さない出来事（招待と判定を除く）だけ。それ以外は 404。 / Every transition, oldest first: all of them for tenant staff and viewers; for an invited vendor its own party's item events and the assessment-wide ones except invitations and the decision; 404 for anyone else.",
             auth: Auth::Full,
             bearer: true,
             params: vec![param_ref("AssessmentId")],
@@ -3630,6 +3939,127 @@ fn ops() -> Vec<Op> {
                 (404, vec!["not_found"]),
                 (500, vec!["evidence_tampered"]),
                 (503, vec!["master_key_mismatch"]),
+            ],
+            can_fail: true,
+        },
+        Op {
+            method: "GET",
+            path: "/library",
+            id: "listLibrary",
+            tag: "library",
+            summary: "回答マスタの一覧 / List the answer library",
+            description: "自分の組織の回答マスタのすべての項目（scope・key・party・product の順）。審査で保存した回答も、出どころのテナント (origin_tenant_id) 付きで含む。事業者 (vendor) の利用者のみ、それ以外は 403。 / Every entry of the caller's organisation's library, ordered by scope, key, party and product, including the answers saved in assessments with their origin tenant. Vendor users only; anyone else 403.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![],
+            body: RequestBody::Empty,
+            ok: (
+                200,
+                json_response("回答マスタ / The library", array_of("LibraryEntry")),
+            ),
+            errors: vec![(403, vec!["forbidden"])],
+            can_fail: true,
+        },
+        Op {
+            method: "PUT",
+            path: "/library",
+            id: "putLibraryEntry",
+            tag: "library",
+            summary: "回答マスタの項目の登録・置き換え / Add or replace a library entry",
+            description: "要求事項ごと（scope requirement、key は カタログ ID/要求事項 ID）または共通管理策ごと（scope control、key は管理策 ID）の回答を、対象者ごと、任意で製品ごとに登録する。(product, scope, key, party) が同じ項目は置き換える。ここで登録・更新した項目は出どころのテナントを持たない (origin_tenant_id null) ので、組織が同意したテナントでだけ補完に使われる（審査で保存した項目をここで更新した場合も同じ）。scope が requirement / control 以外、key が読み込まれたカタログにないものは 400 invalid_field（field は scope・key）。回答は審査の回答と同じ規則で検査する（400 invalid_field、field は answer.status など）。事業者の利用者のみ、それ以外は 403。 / Adds an answer per requirement (key catalog/requirement) or per common control (key the control id), per party and optionally per product, replacing the entry with the same product, scope, key and party. Entries written here have no origin tenant, so they pre-fill only in tenants the organisation consented to (also when they replace an entry saved in an assessment). An unknown scope or key is 400 invalid_field; the answer is checked as in an assessment (field answer.status etc.). Vendor users only; anyone else 403.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![],
+            body: RequestBody::Json("LibraryEntryInput"),
+            ok: (
+                200,
+                json_response(
+                    "保存した項目 / The entry as saved",
+                    schema_ref("LibraryEntry"),
+                ),
+            ),
+            errors: vec![(400, vec!["invalid_field"]), (403, vec!["forbidden"])],
+            can_fail: true,
+        },
+        Op {
+            method: "DELETE",
+            path: "/library",
+            id: "deleteLibraryEntry",
+            tag: "library",
+            summary: "回答マスタの項目の削除 / Delete a library entry",
+            description: "本文の product・scope・key・party で指定した項目を削除する（DELETE に JSON の本文を付ける）。該当する項目がなければ 404。審査にすでに補完された回答は変わらない。事業者の利用者のみ、それ以外は 403。 / Deletes the entry named by the body's product, scope, key and party (a DELETE with a JSON body); 404 if there is none. Answers already pre-filled into assessments stay. Vendor users only; anyone else 403.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![],
+            body: RequestBody::Json("LibraryEntryKey"),
+            ok: (204, json!({"description": "削除した / Deleted"})),
+            errors: vec![(403, vec!["forbidden"]), (404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "GET",
+            path: "/library/consents",
+            id: "listLibraryConsents",
+            tag: "library",
+            summary: "回答マスタの利用への同意の一覧 / List the library consents",
+            description: "自分の組織の同意（撤回したものを含む、テナント ID の順）。revoked_at が null のものが有効。事業者の利用者のみ、それ以外は 403。 / The organisation's consents by tenant id, revoked ones included; those with revoked_at null are in force. Vendor users only; anyone else 403.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![],
+            body: RequestBody::Empty,
+            ok: (200, json_response("同意 / Consents", array_of("Consent"))),
+            errors: vec![(403, vec!["forbidden"])],
+            can_fail: true,
+        },
+        Op {
+            method: "POST",
+            path: "/library/consents",
+            id: "grantLibraryConsent",
+            tag: "library",
+            summary: "回答マスタの利用への同意 / Consent to using the library in a tenant",
+            description: "自分の組織の回答マスタ全体（他のテナントの審査で保存した回答と、直接登録した回答を含む）を、テナントの審査の補完に使うことに同意する。同意がなければ、テナントにはそのテナントの審査で保存した回答だけが使われる。同意できるのは、自分が招待された審査のテナントだけ（それ以外は 404、field は tenant_id）。同意済み・撤回済みのテナントに送ると同意し直す（granted_at を新しくし、撤回を取り消す）。監査ログ (library_consent_granted) に記録される。事業者の利用者のみ、それ以外は 403。 / Consents to using the organisation's whole library (answers saved in other tenants' assessments and entered directly) to pre-fill the tenant's assessments; without consent a tenant gets only the answers saved in its own assessments. Only for tenants of assessments the caller is invited to (else 404, field tenant_id). Granting again renews granted_at and lifts a revocation. Audit-logged as library_consent_granted. Vendor users only; anyone else 403.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![],
+            body: RequestBody::Json("ConsentInput"),
+            ok: (204, json!({"description": "同意した / Granted"})),
+            errors: vec![(403, vec!["forbidden"]), (404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "DELETE",
+            path: "/library/consents/{tenant_id}",
+            id: "revokeLibraryConsent",
+            tag: "library",
+            summary: "回答マスタの利用への同意の撤回 / Revoke a library consent",
+            description: "テナントへの同意を撤回する。以後そのテナントには、そのテナントの審査で保存した回答だけが補完に使われる（すでに補完された回答は変わらない）。有効な同意がなければ 404。監査ログ (library_consent_revoked) に記録される。事業者の利用者のみ、それ以外は 403。 / Revokes the consent to a tenant: from then on only answers saved in that tenant's assessments pre-fill there (answers already pre-filled stay). 404 if no consent is in force. Audit-logged as library_consent_revoked. Vendor users only; anyone else 403.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("ConsentTenantId")],
+            body: RequestBody::Empty,
+            ok: (204, json!({"description": "撤回した / Revoked"})),
+            errors: vec![(403, vec!["forbidden"]), (404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "POST",
+            path: "/assessments/{id}/prefill",
+            id: "prefillAssessment",
+            tag: "library",
+            summary: "回答マスタからの補完 / Pre-fill an assessment from the answer library",
+            description: "招待された事業者が、自分の対象者の項目のうち回答中 (open) で未回答のものを、自分の組織の回答マスタから補完する（回答のある項目、差戻し・提出済み・受理済みの項目は変えない）。使うのは同じ対象者の項目のうち、審査のテナントの審査で保存されたもの、または組織がそのテナントに同意していれば回答マスタのすべて。要求事項の項目 (scope requirement) を優先し、なければ要求事項の共通管理策の項目 (scope control) を使う。product は区別しない（product が空の項目が先）。補完した回答には prefilled = true の印が付き、事業者が確かめて保存する (PUT …/items/…) まで提出できない（400 unconfirmed_prefill）。招待のときにも同じ補完が自動で行われる。履歴 (prefilled) と監査ログ (assessment_prefilled) に記録される。本文なし。テナントのスタッフと閲覧者は 403、それ以外は 404。 / An invited vendor fills its party's open, unanswered items from its organisation's library (answered, returned, submitted and accepted items are left alone), using the entries for that party that were saved in the assessment's tenant, or the whole library if the organisation consented to that tenant; an entry for the requirement first, else one for a common control of it; product is not told apart (empty product first). Pre-filled answers are marked prefilled = true and block submission (400 unconfirmed_prefill) until the vendor reviews and saves them. The same pre-fill runs on invitation. Logged in the history (prefilled) and the audit log (assessment_prefilled). No body. Tenant staff and viewers 403; others 404.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("AssessmentId")],
+            body: RequestBody::Empty,
+            ok: (
+                200,
+                json_response("補完した / Pre-filled", schema_ref("PrefillResult")),
+            ),
+            errors: vec![
+                (403, vec!["forbidden"]),
+                (404, vec!["not_found"]),
+                (409, vec!["conflict"]),
             ],
             can_fail: true,
         },
@@ -3865,6 +4295,8 @@ fn tags() -> Value {
         {"name": "services", "description": "サービス台帳。テナントのスタッフ（テナント管理者・審査担当者）が管理し、閲覧者は読むだけ。事業者には見えない (404) / The service register: tenant staff manage, viewers read, vendors get 404"},
         {"name": "assessments", "description": "審査: 開始 → 招待 → 回答（下書き）→ 提出 → 受理・差戻し → 判定。テナントのスタッフが運用し、閲覧者は読むだけ、招待された事業者は自分の対象者の項目だけを見て回答する。それ以外は 404 / Assessments: open, invite, answer (drafts), submit, review, decide. Tenant staff run them, viewers read, invited vendors see and answer only their own party's items; everything else is 404"},
         {"name": "evidence", "description": "証跡ファイル: 審査への登録・一覧・取得。保存時にテナントごとのデータ鍵で暗号化し、取得は監査ログに記録する。テナントのスタッフと閲覧者にはすべて、招待された事業者には自分の対象者が登録したものだけが見え、それ以外は 404 / Evidence files of assessments: upload, list, download; encrypted at rest under a per-tenant data key, downloads audit-logged; tenant staff and viewers see every file, an invited vendor only its own party's, the rest is 404"},
+        {"name": "library", "description": "回答マスタ（事業者の組織の回答の再利用）: 一度回答すれば、次の審査では招待時や求めに応じて補完される。テナントには、そのテナントで保存した回答だけ、または組織が同意していれば回答マスタのすべてが使われる（同意は撤回できる）。補完された回答は事業者が確かめて保存するまで提出できない。事業者の利用者のみ / The vendors' answer library: answer once, get pre-filled on invitation or on request; a tenant gets only answers saved in it, or the whole library once the organisation consents (revocable); pre-filled answers must be confirmed before submission. Vendor users only"},
+        {"name": "dashboard", "description": "テナントのダッシュボード。テナントのスタッフと閲覧者のみ、事業者と他テナントは 404 / A tenant's dashboard, for its staff and viewers; vendors and other tenants get 404"},
         {"name": "audit", "description": "監査ログ / Audit log"},
         {"name": "meta", "description": "API 定義 / API description"},
     ])
@@ -4201,7 +4633,7 @@ mod tests {
         assert_eq!(from_list, from_doc);
         assert!(from_list.contains(&("GET".to_owned(), "/api/v1/openapi.json".to_owned())));
         assert!(from_list.contains(&("GET".to_owned(), "/api/v1/tenants/{id}".to_owned())));
-        assert_eq!(listed.len(), 50);
+        assert_eq!(listed.len(), 58);
     }
 
     static NULL: Value = Value::Null;
@@ -4389,6 +4821,32 @@ mod tests {
 
     type Parser = fn(Value) -> Result<(), serde_json::Error>;
 
+    /// The request schema `name` is closed and agrees with the Rust type
+    /// `parse` reads it into: a full and a minimal example parse, each
+    /// required field is required, an unknown field is refused.
+    fn assert_request_schema_matches(doc: &Value, name: &str, parse: Parser) {
+        let schema = &doc["components"]["schemas"][name];
+        assert_eq!(schema["additionalProperties"], false, "{name}");
+        let full = example(doc, schema, true, 2);
+        let parsed = parse(full.clone());
+        assert!(parsed.is_ok(), "{name}: {full}: {parsed:?}");
+        let minimal = example(doc, schema, false, 2);
+        let parsed = parse(minimal.clone());
+        assert!(parsed.is_ok(), "{name}: {minimal}: {parsed:?}");
+        for field in schema["required"].as_array().into_iter().flatten() {
+            let mut without = minimal.clone();
+            if let (Some(map), Some(field)) = (without.as_object_mut(), field.as_str()) {
+                map.remove(field);
+            }
+            assert!(parse(without).is_err(), "{name}: `{field}` is optional");
+        }
+        let mut extra = full.clone();
+        if let Some(map) = extra.as_object_mut() {
+            map.insert("no_such_field".into(), json!(1));
+        }
+        assert!(parse(extra).is_err(), "{name}: unknown field accepted");
+    }
+
     /// The request schemas of the service and assessment endpoints agree
     /// with the Rust types the server reads them into: every property is a
     /// field, the required ones are exactly those serde requires, nothing
@@ -4415,32 +4873,162 @@ mod tests {
             ("Condition", parse::<Condition>),
         ];
         for (name, parse) in parsers {
-            let schema = &doc["components"]["schemas"][name];
-            assert_eq!(schema["additionalProperties"], false, "{name}");
-            let full = example(&doc, schema, true, 2);
-            let parsed = parse(full.clone());
-            assert!(parsed.is_ok(), "{name}: {full}: {parsed:?}");
-            let minimal = example(&doc, schema, false, 2);
-            let parsed = parse(minimal.clone());
-            assert!(parsed.is_ok(), "{name}: {minimal}: {parsed:?}");
-            for field in schema["required"].as_array().into_iter().flatten() {
-                let mut without = minimal.clone();
-                if let (Some(map), Some(field)) = (without.as_object_mut(), field.as_str()) {
-                    map.remove(field);
-                }
-                assert!(parse(without).is_err(), "{name}: `{field}` is optional");
-            }
-            let mut extra = full.clone();
-            if let Some(map) = extra.as_object_mut() {
-                map.insert("no_such_field".into(), json!(1));
-            }
-            assert!(parse(extra).is_err(), "{name}: unknown field accepted");
+            assert_request_schema_matches(&doc, name, parse);
         }
         let profile = example(&doc, &schema_ref("ServiceProfileInput"), true, 2);
         let profile = profile.as_object().cloned().unwrap_or_default();
         assert_eq!(profile.len(), 12);
         let checked = crate::routes::assessments::profile_from_json(&profile);
         assert!(checked.is_ok(), "{checked:?}");
+    }
+
+    /// The answer library's request schemas agree with the structs of
+    /// `routes/library.rs` (`EntryInput` has `answer`, `EntryKey` not), and
+    /// what the library, the consents, the dashboard and the tenant
+    /// settings serialize to conforms to their response schemas.
+    #[test]
+    fn library_and_dashboard_schemas_match_the_rust_types() -> Result<(), Box<dyn std::error::Error>>
+    {
+        use std::collections::BTreeMap;
+
+        use crate::routes::dashboard::{
+            Dashboard, Expiring, OverdueCondition, ReassessmentDue, WaitingAssessment,
+        };
+        use crate::routes::library::{ConsentInput, EntryInput, EntryKey};
+        use crate::state::TenantSettings;
+        use kijun_core::answer::Status;
+        use kijun_core::workflow::AnswerInput;
+        use kijun_store::library::{Consent, LibraryEntry};
+        let doc = document();
+        let parsers: [(&str, Parser); 3] = [
+            ("LibraryEntryInput", parse::<EntryInput>),
+            ("LibraryEntryKey", parse::<EntryKey>),
+            ("ConsentInput", parse::<ConsentInput>),
+        ];
+        for (name, parse) in parsers {
+            assert_request_schema_matches(&doc, name, parse);
+        }
+        let schemas = &doc["components"]["schemas"];
+        let props = |name: &str| -> BTreeSet<String> {
+            schemas[name]["properties"]
+                .as_object()
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default()
+        };
+        let mut key_fields = props("LibraryEntryKey");
+        key_fields.insert("answer".into());
+        assert_eq!(props("LibraryEntryInput"), key_fields);
+
+        let now = jiff::Timestamp::now();
+        let answer = AnswerInput {
+            status: Some(Status::Conforms),
+            comment: Some("ISMAP 登録済み".into()),
+            evidence: vec!["登録証".into()],
+            ..AnswerInput::default()
+        };
+        let mut entry = LibraryEntry {
+            organisation_id: "o".into(),
+            product: String::new(),
+            scope: "requirement".into(),
+            key: "seed-000/SEL-01".into(),
+            party: "provider".into(),
+            answer: serde_json::to_value(&answer)?,
+            origin_tenant_id: Some("t".into()),
+            updated_at: now,
+        };
+        assert_conforms(&doc, "LibraryEntry", &serde_json::to_value(&entry)?);
+        entry.product = "文書管理クラウド".into();
+        entry.scope = "control".into();
+        entry.key = "certification".into();
+        entry.origin_tenant_id = None;
+        assert_conforms(&doc, "LibraryEntry", &serde_json::to_value(&entry)?);
+        let mut consent = Consent {
+            organisation_id: "o".into(),
+            tenant_id: "t".into(),
+            granted_at: now,
+            revoked_at: None,
+        };
+        assert_conforms(&doc, "Consent", &serde_json::to_value(&consent)?);
+        consent.revoked_at = Some(now);
+        assert_conforms(&doc, "Consent", &serde_json::to_value(&consent)?);
+
+        let mut by_status = BTreeMap::new();
+        for (status, n) in [
+            ("未審査", 1),
+            ("審査中", 2),
+            ("承認", 3),
+            ("条件付き承認", 1),
+            ("不承認", 1),
+        ] {
+            by_status.insert(status, n);
+        }
+        let dashboard = Dashboard {
+            today: "2026-05-01".into(),
+            services_by_status: by_status,
+            waiting: vec![WaitingAssessment {
+                assessment_id: "a".into(),
+                service: "文書管理サービス".into(),
+                to_review: 3,
+                with_vendors: 0,
+            }],
+            overdue_conditions: vec![OverdueCondition {
+                assessment_id: "a".into(),
+                service: "文書管理サービス".into(),
+                text: "年次報告".into(),
+                due: "2026-04-30".into(),
+            }],
+            expiring: vec![
+                Expiring {
+                    service_id: "s".into(),
+                    service: "文書管理サービス".into(),
+                    what: "ISMAP 登録".into(),
+                    valid_until: "2026-04-01".into(),
+                    days_left: -30,
+                },
+                Expiring {
+                    service_id: "s".into(),
+                    service: "文書管理サービス".into(),
+                    what: "ISO/IEC 27017".into(),
+                    valid_until: "2026-07-30".into(),
+                    days_left: 90,
+                },
+            ],
+            reassessment_due: vec![
+                ReassessmentDue {
+                    service_id: "s".into(),
+                    service: "文書管理サービス".into(),
+                    last_decided: Some("2025-04-01".into()),
+                },
+                ReassessmentDue {
+                    service_id: "s2".into(),
+                    service: "会計サービス".into(),
+                    last_decided: None,
+                },
+            ],
+            reassessment_months: 12,
+        };
+        assert_conforms(&doc, "Dashboard", &serde_json::to_value(&dashboard)?);
+        let dashboard = serde_json::to_value(&dashboard)?;
+        let labels =
+            &schemas["Dashboard"]["properties"]["services_by_status"]["propertyNames"]["enum"];
+        for status in dashboard["services_by_status"]
+            .as_object()
+            .into_iter()
+            .flat_map(|m| m.keys())
+        {
+            assert!(
+                labels
+                    .as_array()
+                    .is_some_and(|l| l.contains(&json!(status))),
+                "{status}"
+            );
+        }
+
+        let settings = TenantSettings::default();
+        assert_conforms(&doc, "TenantSettings", &serde_json::to_value(&settings)?);
+        let settings: TenantSettings = serde_json::from_value(json!({"reassessment_months": 120}))?;
+        assert_conforms(&doc, "TenantSettings", &serde_json::to_value(&settings)?);
+        Ok(())
     }
 
     /// The profile schemas list exactly the attributes of
@@ -4734,6 +5322,11 @@ mod route_check {
             (("GET", "/api/v1/undocumented".to_owned()), false),
             (("DELETE", "/api/v1/services/{id}".to_owned()), false),
             (("PUT", "/api/v1/assessments/{id}".to_owned()), false),
+            (("POST", "/api/v1/library".to_owned()), false),
+            (
+                ("GET", "/api/v1/library/consents/{tenant_id}".to_owned()),
+                false,
+            ),
         ]);
         for ((method, path), documented) in probes {
             let uri: Vec<&str> = path

@@ -598,6 +598,8 @@ struct ChecklistPage {
     counts: (usize, usize, usize, usize),
     groups: Vec<ChecklistGroup>,
     vendors: Vec<(String, String)>,
+    /// (id, filename, SHA-256, size) of the files the principal may see.
+    evidence: Vec<(String, String, String, u64)>,
 }
 
 fn answer_status_label(s: &str) -> &'static str {
@@ -743,6 +745,13 @@ async fn checklist_view(
         } else {
             Vec::new()
         };
+        let evidence =
+            crate::routes::evidence::list(State(state.clone()), p.clone(), Path(a.id.clone()))
+                .await?
+                .0
+                .into_iter()
+                .map(|r| (r.id, r.filename, r.sha256, r.size))
+                .collect();
         Ok::<_, ApiError>(ChecklistPage {
             nav: Nav::of(p),
             error,
@@ -761,6 +770,7 @@ async fn checklist_view(
             counts: (n("open"), n("submitted"), n("accepted"), n("returned")),
             groups,
             vendors,
+            evidence,
         })
     };
     match build.await {
@@ -786,6 +796,7 @@ pub async fn checklist_page(
         Some("submitted") => Some("回答を提出しました".to_owned()),
         Some("invited") => Some("招待しました".to_owned()),
         Some("decided") => Some("判定を記録しました".to_owned()),
+        Some("uploaded") => Some("証跡ファイルを登録しました".to_owned()),
         Some("prefilled") => {
             Some("回答マスタから補完しました。内容を確認して保存してください".to_owned())
         }
@@ -1334,5 +1345,105 @@ pub async fn print_page(
     match build.await {
         Ok(page) => render(&page),
         Err(e) => error_response(e),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Evidence upload from the checklist (multipart form)
+
+/// `POST /assessments/{id}/evidence` (HTML form, multipart): the file goes
+/// through the same checks and encryption as the API upload.
+pub async fn upload_evidence(
+    State(state): State<AppState>,
+    UiUser(p): UiUser,
+    Path(id): Path<String>,
+    mut multipart: axum::extract::Multipart,
+) -> Response {
+    let mut csrf_field = String::new();
+    let mut file: Option<(String, String, Vec<u8>)> = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                let msg = if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    format!(
+                        "ファイルが大きすぎます（上限 {} バイト）",
+                        state.config.max_evidence_bytes
+                    )
+                } else {
+                    "ファイルを受け取れませんでした".to_owned()
+                };
+                return checklist_view(&state, &p, &id, Some(msg), None).await;
+            }
+        };
+        match field.name() {
+            Some("csrf_token") => csrf_field = field.text().await.unwrap_or_default(),
+            Some("file") => {
+                let name = field.file_name().unwrap_or("file").to_owned();
+                let declared = field
+                    .content_type()
+                    .unwrap_or("application/octet-stream")
+                    .to_owned();
+                match field.bytes().await {
+                    Ok(b) => file = Some((name, declared, b.to_vec())),
+                    Err(_) => {
+                        return checklist_view(
+                            &state,
+                            &p,
+                            &id,
+                            Some("ファイルを受け取れませんでした".into()),
+                            None,
+                        )
+                        .await;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let expected = csrf(&p);
+    if expected.is_empty()
+        || !crate::principal::constant_time_eq(csrf_field.as_bytes(), expected.as_bytes())
+    {
+        return error_response(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "csrf",
+            "不正なリクエストです。画面を再読み込みしてください",
+        ));
+    }
+    let Some((name, declared, bytes)) = file.filter(|f| !f.2.is_empty()) else {
+        return checklist_view(
+            &state,
+            &p,
+            &id,
+            Some("ファイルを選んでください".into()),
+            None,
+        )
+        .await;
+    };
+    // Browsers label CSV files in several ways; the content decides.
+    let declared = if name.to_lowercase().ends_with(".csv") && declared != "text/csv" {
+        "text/csv".to_owned()
+    } else {
+        declared
+    };
+    let mut headers = axum::http::HeaderMap::new();
+    if let Ok(v) = declared.parse() {
+        headers.insert(axum::http::header::CONTENT_TYPE, v);
+    }
+    let query = crate::error::ApiQuery(crate::routes::evidence::UploadQuery { filename: name });
+    match crate::routes::evidence::upload(
+        State(state.clone()),
+        p.clone(),
+        Path(id.clone()),
+        query,
+        headers,
+        Ok(bytes.into()),
+    )
+    .await
+    {
+        Ok(_) => Redirect::to(&format!("/assessments/{id}?done=uploaded")).into_response(),
+        Err(e) => checklist_view(&state, &p, &id, Some(e.message), None).await,
     }
 }

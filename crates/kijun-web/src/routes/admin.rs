@@ -143,6 +143,13 @@ pub async fn put_settings(
         )
         .with_field("mfa_exempt_allowed"));
     }
+    if !(1..=120).contains(&settings.reassessment_months) {
+        return Err(ApiError::bad_request(
+            "invalid_field",
+            "再審査の周期は1〜120か月で指定してください",
+        )
+        .with_field("reassessment_months"));
+    }
     if settings.password_policy.min_length < 8 {
         return Err(ApiError::bad_request(
             "invalid_field",

@@ -209,6 +209,16 @@ fn check_names(input: &ServiceInput) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Checks a service input (names, profile, details, organisations) and
+/// builds the stored document.
+async fn checked_document(state: &AppState, input: &ServiceInput) -> Result<Value, ApiError> {
+    check_names(input)?;
+    let profile = profile_from_json(&input.profile)?;
+    let details = check_details(&input.details)?;
+    check_orgs(state, input).await?;
+    service_document(&profile, &details)
+}
+
 pub async fn create_service(
     State(state): State<AppState>,
     p: Principal,
@@ -222,11 +232,7 @@ pub async fn create_service(
         .await?
         .ok_or_else(ApiError::not_found)?;
     require_manage(access)?;
-    check_names(&input)?;
-    let profile = profile_from_json(&input.profile)?;
-    let details = check_details(&input.details)?;
-    check_orgs(&state, &input).await?;
-    let doc = service_document(&profile, &details)?;
+    let doc = checked_document(&state, &input).await?;
     let s = state
         .store
         .create_service(
@@ -294,11 +300,7 @@ pub async fn update_service(
 ) -> Result<Json<ServiceRecord>, ApiError> {
     let (s, access) = visible_service(&state, &p, &id).await?;
     require_manage(access)?;
-    check_names(&input)?;
-    let profile = profile_from_json(&input.profile)?;
-    let details = check_details(&input.details)?;
-    check_orgs(&state, &input).await?;
-    let doc = service_document(&profile, &details)?;
+    let doc = checked_document(&state, &input).await?;
     state
         .store
         .update_service(

@@ -54,7 +54,7 @@ fn evidence_error(e: EvidenceError) -> ApiError {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UploadQuery {
-    filename: String,
+    pub filename: String,
 }
 
 /// Uploads one file to assessment `id`.

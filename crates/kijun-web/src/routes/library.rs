@@ -338,6 +338,9 @@ pub async fn prefill_assessment(
     let Access::Vendor(party) = access else {
         return Err(ApiError::forbidden());
     };
+    if a.status != "open" {
+        return Err(ApiError::conflict("判定済みの審査は補完できません"));
+    }
     let org = own_org(&p)?;
     let actor = Actor {
         id: Some(p.user.id.clone()),
