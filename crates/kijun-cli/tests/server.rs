@@ -12,6 +12,29 @@ use jiff::{SignedDuration, Timestamp};
 use kijun_core::auth::{Totp, TotpAlgorithm, TotpSecret};
 use serde_json::{Value, json};
 
+/// Kills a server process when the test ends, also when it fails.
+struct Reaper(Child);
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl std::ops::Deref for Reaper {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Reaper {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
 /// A running `kijun serve`.
 struct TestServer {
     child: Child,
@@ -720,13 +743,15 @@ fn bad_requests_get_the_documented_error_body() {
 #[test]
 fn the_server_keeps_serving_when_its_output_is_closed() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kijun"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(dir.path().join("data"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = Reaper(
+        Command::new(env!("CARGO_BIN_EXE_kijun"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path().join("data"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let base = loop {
         let line = lines.next().unwrap().unwrap();
@@ -802,17 +827,19 @@ fn serve_with_builtin_tls() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/key.pem"));
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kijun"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(dir.path().join("data"))
-        .arg("--tls-cert")
-        .arg(&cert)
-        .arg("--tls-key")
-        .arg(&key)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = Reaper(
+        Command::new(env!("CARGO_BIN_EXE_kijun"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path().join("data"))
+            .arg("--tls-cert")
+            .arg(&cert)
+            .arg("--tls-key")
+            .arg(&key)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let base = loop {
         let line = lines.next().unwrap().unwrap();
@@ -1601,7 +1628,7 @@ fn an_assessment_cycle_over_http_agrees_with_kijun_assess() {
 
 /// Starts `kijun serve` with extra arguments and environment, returning the
 /// process and its base URL (without waiting for a setup token).
-fn spawn_serve(args: &[&std::ffi::OsStr], envs: &[(&str, &str)]) -> (Child, String) {
+fn spawn_serve(args: &[&std::ffi::OsStr], envs: &[(&str, &str)]) -> (Reaper, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kijun"));
     cmd.args(["serve", "--listen", "127.0.0.1:0"])
         .args(args)
@@ -1611,7 +1638,7 @@ fn spawn_serve(args: &[&std::ffi::OsStr], envs: &[(&str, &str)]) -> (Child, Stri
     for (k, v) in envs {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().unwrap();
+    let mut child = Reaper(cmd.spawn().unwrap());
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let base = loop {
         let line = lines.next().unwrap().unwrap();

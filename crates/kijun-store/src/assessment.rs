@@ -557,6 +557,34 @@ impl Store {
             .collect()
     }
 
+    /// Item counts per state of every open assessment of a tenant, in one
+    /// query: assessment id → (state → count).
+    pub async fn open_item_counts(
+        &self,
+        tenant_id: &str,
+    ) -> Result<
+        std::collections::BTreeMap<String, std::collections::BTreeMap<String, i64>>,
+        StoreError,
+    > {
+        let rows: Vec<(String, String, i64)> = on_pool!(self, pool => sqlx::query(
+            "SELECT i.assessment_id, i.state, COUNT(*) AS n FROM assessment_items i \
+             JOIN assessments a ON a.id = i.assessment_id \
+             WHERE a.tenant_id = $1 AND a.status = 'open' GROUP BY i.assessment_id, i.state",
+        )
+        .bind(tenant_id)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| Ok::<_, sqlx::Error>((r.try_get("assessment_id")?, r.try_get("state")?, r.try_get("n")?)))
+        .collect::<Result<Vec<_>, _>>()?);
+        let mut out: std::collections::BTreeMap<String, std::collections::BTreeMap<String, i64>> =
+            Default::default();
+        for (id, state, n) in rows {
+            out.entry(id).or_default().insert(state, n);
+        }
+        Ok(out)
+    }
+
     /// Saves a vendor's (draft) answer, only while the item is open or
     /// returned; false if it is not (submitted or accepted).
     pub async fn save_answer(

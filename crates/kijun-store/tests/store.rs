@@ -1492,6 +1492,12 @@ async fn assessments_round_trip_and_concurrent_answers_keep_one_history(db: Db) 
             == 20,
         "submitted",
     )?;
+    let counts = db.store.open_item_counts(&t.id).await.map_err(fail)?;
+    let c = counts.get("a1").ok_or("counts")?;
+    check(
+        c.get("submitted") == Some(&20) && c.get("open") == Some(&20),
+        format!("{counts:?}"),
+    )?;
     let k0 = &keys[0].0;
     check(
         !db.store

@@ -501,18 +501,24 @@ pub async fn assessments_page(
                 _ => true,
             }
         };
+        // The service names, one query per tenant (not one per row; a
+        // vendor's list may span tenants).
+        let mut names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+        let mut tenants: Vec<&str> = list.iter().map(|a| a.tenant_id.as_str()).collect();
+        tenants.sort_unstable();
+        tenants.dedup();
+        for t in tenants {
+            for svc in state.store.services_in_tenant(t).await? {
+                names.insert(svc.id, svc.name);
+            }
+        }
         let mut rows = Vec::new();
         for a in list.into_iter().filter(|a| {
             (status.is_empty() || a.status == status)
                 && (phase.is_empty() || a.phase == phase)
                 && due_matches(a)
         }) {
-            let service = state
-                .store
-                .service(&a.service_id)
-                .await?
-                .map(|s| s.name)
-                .unwrap_or_default();
+            let service = names.get(&a.service_id).cloned().unwrap_or_default();
             rows.push(AssessmentRow {
                 service,
                 phase: phase_label(&a.phase),

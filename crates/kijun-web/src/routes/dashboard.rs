@@ -93,6 +93,8 @@ pub async fn build(
     let settings = state.tenant_settings(Some(tenant_id)).await?;
     let services = state.store.services_in_tenant(tenant_id).await?;
     let assessments = state.store.assessments_in_tenant(tenant_id).await?;
+    // One grouped query for every open assessment's item states.
+    let counts = state.store.open_item_counts(tenant_id).await?;
     let mut by_status: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut waiting = Vec::new();
     let mut overdue = Vec::new();
@@ -117,12 +119,15 @@ pub async fn build(
 
         for a in &mine {
             if a.status == "open" {
-                let items = state.store.items(&a.id, None).await?;
-                let to_review = items.iter().filter(|i| i.state == "submitted").count();
-                let with_vendors = items
-                    .iter()
-                    .filter(|i| i.state == "open" || i.state == "returned")
-                    .count();
+                let n = |state: &str| {
+                    counts
+                        .get(&a.id)
+                        .and_then(|c| c.get(state))
+                        .and_then(|v| usize::try_from(*v).ok())
+                        .unwrap_or(0)
+                };
+                let to_review = n("submitted");
+                let with_vendors = n("open") + n("returned");
                 waiting.push(WaitingAssessment {
                     assessment_id: a.id.clone(),
                     service: s.name.clone(),
