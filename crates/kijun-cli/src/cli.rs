@@ -56,6 +56,12 @@ pub enum Command {
     Template(TemplateCommand),
     /// プロファイルと回答から適用項目と判定を算出 / evaluate a service profile and answers
     Assess(AssessArgs),
+    /// Excel (.xlsx) の出力（サーバー不要） / export Excel workbooks (offline)
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Excel (.xlsx) 等の取り込み（サーバー不要） / import Excel workbooks (offline)
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// サーバーを起動（既定: 組込み SQLite、127.0.0.1:8080） / start the server (default: embedded SQLite, 127.0.0.1:8080)
     Serve(ServeArgs),
     /// 利用者の管理 / user administration
@@ -172,8 +178,8 @@ pub struct AssessArgs {
     /// サービスプロファイル (TOML) / service profile
     #[arg(long, value_name = "FILE")]
     pub profile: PathBuf,
-    /// 回答ファイル (TOML)。省略するとすべて未回答として評価
-    /// / answer file; without it every item is unanswered
+    /// 回答ファイル (TOML) または記入済みチェックリスト (.xlsx)。省略するとすべて未回答として評価
+    /// / answer file (TOML) or a filled-in checklist (.xlsx); without it every item is unanswered
     #[arg(long, value_name = "FILE")]
     pub answers: Option<PathBuf>,
     /// 評価するカタログ id（複数可、省略時はすべて） / catalog ids (repeatable; default all)
@@ -225,4 +231,77 @@ pub enum UsersCommand {
         #[arg(long)]
         display_name: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// 回答用チェックリスト (.xlsx) を出力（サーバー・データベース不要。様式は docs/xlsx.md）
+    /// / write a blank answer checklist (.xlsx) without a server (layout in docs/xlsx.md)
+    Checklist(ExportChecklistArgs),
+}
+
+/// Which party columns a checklist has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum PartyArg {
+    /// 導入事業者 / the integrator
+    Integrator,
+    /// 外部サービス提供者 / the service provider
+    Provider,
+    /// 両方 / both
+    #[default]
+    Both,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportChecklistArgs {
+    /// カタログ id（複数可。カタログごとに1シート） / catalog ids (repeatable; one sheet each)
+    #[arg(long = "catalog", value_name = "ID", required = true)]
+    pub catalogs: Vec<String>,
+    /// サービスプロファイル (TOML)。適用される項目だけを出力 / service profile; only applicable items
+    #[arg(long, value_name = "FILE")]
+    pub profile: PathBuf,
+    /// 回答する当事者 / the answering party
+    #[arg(long, value_enum, default_value_t = PartyArg::Both)]
+    pub party: PartyArg,
+    /// 表題（既定: カタログ名＋チェックリスト） / title (default: the catalog title + チェックリスト)
+    #[arg(long)]
+    pub title: Option<String>,
+    /// 出力先 (.xlsx) / output file
+    #[arg(long, value_name = "FILE.xlsx")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// 自団体の基準表 (.xlsx またはタブ区切りテキスト) からカタログ (TOML) を作成
+    /// / turn a criteria sheet (.xlsx or tab-separated text) into a catalog (TOML)
+    Catalog(ImportCatalogArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportCatalogArgs {
+    /// 基準表のファイル (.xlsx / .tsv / .txt) / the criteria sheet
+    pub file: PathBuf,
+    /// 出力するカタログファイル (.toml) / catalog file to write
+    #[arg(long, value_name = "FILE.toml")]
+    pub out: PathBuf,
+    /// カタログ id（既定: ファイル名から） / catalog id (default: from the file name)
+    #[arg(long)]
+    pub id: Option<String>,
+    /// カタログの表題（既定: 表の表題行、なければシート名）
+    /// / title (default: the sheet's title row, else the sheet name)
+    #[arg(long)]
+    pub title: Option<String>,
+    /// 発行者（既定: 記載なし） / issuer
+    #[arg(long)]
+    pub issuer: Option<String>,
+    /// 版（既定: 1） / version
+    #[arg(long)]
+    pub version: Option<String>,
+    /// 読むシート（既定: 「要求事項」の見出しがある最初のシート） / sheet to read
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// 条件の見出しと条件式（複数可） / a condition heading and its expression (repeatable)
+    #[arg(long = "condition", value_name = "見出し=条件式")]
+    pub conditions: Vec<String>,
 }

@@ -11,8 +11,10 @@ use kijun_core::template::answers_template;
 use kijun_core::{LoadError, Profile, evaluate};
 use serde_json::json;
 
-use crate::cli::{AssessArgs, CatalogCommand, Cli, Command, Format, TemplateCommand};
-use crate::context::{Context, load_catalog_file, read};
+use crate::cli::{
+    AssessArgs, CatalogCommand, Cli, Command, ExportCommand, Format, ImportCommand, TemplateCommand,
+};
+use crate::context::{Context, load_catalog_file};
 use crate::render;
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -52,6 +54,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(args) => crate::bench::run(&args),
+        Command::Export(ExportCommand::Checklist(args)) => {
+            let ctx = Context::load(&cli.global)?;
+            crate::exchange::export_checklist(&ctx, &args)
+        }
+        Command::Import(ImportCommand::Catalog(args)) => {
+            let ctx = Context::load(&cli.global)?;
+            crate::exchange::import_catalog(&ctx, &args)
+        }
     }
 }
 
@@ -178,13 +188,23 @@ fn assess(ctx: &Context, args: &AssessArgs) -> Result<()> {
     let profile = Context::profile(&args.profile)?;
     let answers = match &args.answers {
         Some(path) => {
-            let text = read(path)?;
-            AnswerSet::from_toml(
-                &path.display().to_string(),
-                &text,
-                &ctx.catalogs,
-                &ctx.controls,
-            )?
+            let bytes = crate::exchange::read_bytes(path)?;
+            if crate::exchange::is_xlsx(path, &bytes) {
+                crate::exchange::answers_from_xlsx(ctx, path, &bytes, &profile)?
+            } else {
+                let text = String::from_utf8(bytes).map_err(|_| {
+                    anyhow::anyhow!(
+                        "{}: ファイルを読めません。回答ファイルは UTF-8 の TOML か .xlsx にしてください (cannot read file)",
+                        path.display()
+                    )
+                })?;
+                AnswerSet::from_toml(
+                    &path.display().to_string(),
+                    &text,
+                    &ctx.catalogs,
+                    &ctx.controls,
+                )?
+            }
         }
         None => AnswerSet::default(),
     };

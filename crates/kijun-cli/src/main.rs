@@ -10,6 +10,7 @@ mod bench;
 mod cli;
 mod commands;
 mod context;
+mod exchange;
 mod render;
 mod serve;
 
@@ -22,6 +23,11 @@ fn main() -> ExitCode {
     match commands::run(args) {
         Ok(code) => code,
         Err(err) => {
+            if let Some(invalid) = err.downcast_ref::<exchange::InvalidFile>() {
+                eprintln!("{invalid}");
+                eprintln!("エラー: 入力ファイルに問題があります (invalid input)");
+                return ExitCode::from(2);
+            }
             if let Some(load) = err.downcast_ref::<kijun_core::LoadError>() {
                 eprintln!("{load}");
                 eprintln!("エラー: 入力ファイルに問題があります (invalid input)");

@@ -518,6 +518,353 @@ fn help_is_bilingual() {
     );
 }
 
+/// A profile file (all defaults: not ISMAP registered) in `d`.
+fn default_profile(d: &Path) {
+    std::fs::write(d.join("p.toml"), ok(&["template", "profile"], d)).unwrap();
+}
+
+#[test]
+fn export_checklist_writes_a_workbook_for_the_profile_and_party() {
+    let d = tmp();
+    default_profile(d.path());
+    let out = ok(
+        &[
+            "export",
+            "checklist",
+            "--catalog",
+            "seed-000",
+            "--catalog",
+            "seed-004",
+            "--profile",
+            "p.toml",
+            "--party",
+            "provider",
+            "--out",
+            "vendor.xlsx",
+        ],
+        d.path(),
+    );
+    assert!(
+        out.contains("vendor.xlsx: チェックリストを出力しました（2 シート"),
+        "{out}"
+    );
+    let bytes = std::fs::read(d.path().join("vendor.xlsx")).unwrap();
+    assert!(bytes.starts_with(b"PK"));
+    let meta = kijun_exchange::read_checklist_meta(&bytes).unwrap();
+    assert_eq!(meta.parties, [kijun_core::Party::Provider]);
+    let sheets: Vec<&str> = meta.sheets.iter().map(|s| s.catalog_id.as_str()).collect();
+    assert_eq!(sheets, ["seed-000", "seed-004"]);
+    assert_eq!(meta.assessment_id, None);
+    assert_eq!(meta.title, "外部サービス選定基準 チェックリスト");
+
+    let out = kijun(
+        &[
+            "export",
+            "checklist",
+            "--catalog",
+            "seed-999",
+            "--profile",
+            "p.toml",
+            "--out",
+            "x.xlsx",
+        ],
+        d.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("カタログ `seed-999` はありません"));
+    assert!(!d.path().join("x.xlsx").exists());
+    // --catalog is required.
+    let out = kijun(
+        &[
+            "export",
+            "checklist",
+            "--profile",
+            "p.toml",
+            "--out",
+            "x.xlsx",
+        ],
+        d.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// The seed-000 checklist for the default profile with every item answered
+/// `conforms`, except that `change` may alter an item's answer.
+fn filled_checklist(change: impl Fn(&str, &mut kijun_core::Answer)) -> Vec<u8> {
+    let controls = kijun_core::ControlVocabulary::builtin().unwrap();
+    let set = kijun_core::CatalogSet::builtin(&controls).unwrap();
+    let cat = set.get("seed-000").unwrap();
+    let profile = kijun_core::Profile::default();
+    let mut doc = kijun_exchange::ChecklistDoc::from_catalogs(
+        "外部サービス選定基準 チェックリスト",
+        &[cat],
+        &profile,
+        &kijun_core::Party::ALL,
+    );
+    for row in &mut doc.sheets[0].rows {
+        let mut a = kijun_core::Answer::new(kijun_core::Status::Conforms);
+        change(&row.item_id, &mut a);
+        row.answer = Some(a);
+    }
+    kijun_exchange::write_checklist(&doc).unwrap()
+}
+
+#[test]
+fn assess_accepts_a_filled_in_checklist_as_answers() {
+    let d = tmp();
+    default_profile(d.path());
+    let assess = |answers: &str| {
+        json(
+            &[
+                "assess",
+                "--profile",
+                "p.toml",
+                "--answers",
+                answers,
+                "--catalog",
+                "seed-000",
+                "--format",
+                "json",
+            ],
+            d.path(),
+        )
+    };
+    // The blank checklist the CLI exports: every item unanswered.
+    ok(
+        &[
+            "export",
+            "checklist",
+            "--catalog",
+            "seed-000",
+            "--profile",
+            "p.toml",
+            "--out",
+            "blank.xlsx",
+        ],
+        d.path(),
+    );
+    let ev = assess("blank.xlsx");
+    assert_eq!(ev["catalogs"][0]["verdict"], "rejected");
+    assert_eq!(ev["catalogs"][0]["summary"]["unanswered"], 60);
+
+    // Every item conforms: approved. The file is recognised by its content
+    // even without the .xlsx extension.
+    std::fs::write(d.path().join("filled.bin"), filled_checklist(|_, _| {})).unwrap();
+    let ev = assess("filled.bin");
+    assert_eq!(ev["catalogs"][0]["verdict"], "approved");
+    assert_eq!(ev["catalogs"][0]["summary"]["conforms"], 60);
+
+    // One required item partial with a plan: conditional, with its due date.
+    let partial = filled_checklist(|id, a| {
+        if id == "seed-000/SEL-01/integrator" {
+            *a = kijun_core::Answer::new(kijun_core::Status::Partial);
+            a.remediation = Some(kijun_core::answer::Remediation {
+                plan: "ISMS認証を取得する".into(),
+                due: kijun_core::catalog::Date {
+                    year: 2027,
+                    month: 3,
+                    day: 31,
+                },
+            });
+        }
+    });
+    std::fs::write(d.path().join("partial.xlsx"), partial).unwrap();
+    let ev = assess("partial.xlsx");
+    let cat = &ev["catalogs"][0];
+    assert_eq!(cat["verdict"], "conditional");
+    assert_eq!(cat["gaps"][0]["requirement_id"], "SEL-01");
+    assert_eq!(cat["gaps"][0]["due"], "2027-03-31");
+
+    // A 該当なし without a reason: exit 2, the sheet, row and column named.
+    let bad = filled_checklist(|id, a| {
+        if id == "seed-000/SEL-13/provider" {
+            *a = kijun_core::Answer::new(kijun_core::Status::NotApplicable);
+            a.reason = None;
+        }
+    });
+    std::fs::write(d.path().join("bad.xlsx"), bad).unwrap();
+    let out = kijun(
+        &["assess", "--profile", "p.toml", "--answers", "bad.xlsx"],
+        d.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line = err.lines().next().unwrap_or_default();
+    assert!(
+        line.starts_with("bad.xlsx: シート「seed-000」 ")
+            && line.contains("行 J列（説明）: 「該当なし」には理由が必要です"),
+        "{err}"
+    );
+    assert!(
+        err.contains("エラー: 入力ファイルに問題があります"),
+        "{err}"
+    );
+
+    // A checklist exported for an ISMAP-registered service does not fit a
+    // profile where the provider is asked too: the extra rows are unknown.
+    std::fs::write(
+        d.path().join("ismap.toml"),
+        ok(&["template", "profile"], d.path())
+            .replace("ismap_registered = false", "ismap_registered = true"),
+    )
+    .unwrap();
+    let out = kijun(
+        &[
+            "assess",
+            "--profile",
+            "ismap.toml",
+            "--answers",
+            "filled.bin",
+        ],
+        d.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("列（項目ID）"), "{err}");
+    assert!(
+        err.contains("同じプロファイル (--profile) を指定してください"),
+        "{err}"
+    );
+
+    // Not a workbook although named .xlsx.
+    std::fs::write(d.path().join("fake.xlsx"), "status = 1\n").unwrap();
+    let out = kijun(
+        &["assess", "--profile", "p.toml", "--answers", "fake.xlsx"],
+        d.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("fake.xlsx: xlsx ファイルとして読めません")
+    );
+}
+
+#[test]
+fn import_catalog_turns_a_criteria_sheet_into_a_valid_catalog() {
+    let d = tmp();
+    std::fs::create_dir(d.path().join("cats")).unwrap();
+    std::fs::write(
+        d.path().join("city.txt"),
+        include_str!("../../../catalogs/sources/000_53826eb87d7469aa.txt"),
+    )
+    .unwrap();
+    let out = ok(
+        &[
+            "import",
+            "catalog",
+            "city.txt",
+            "--id",
+            "my-city",
+            "--issuer",
+            "〇〇市",
+            "--out",
+            "cats/my-city.toml",
+        ],
+        d.path(),
+    );
+    assert!(
+        out.contains("カタログ my-city「外部サービス選定基準」を作成しました（要求事項 33 件）"),
+        "{out}"
+    );
+    let out = ok(&["catalog", "validate", "cats/my-city.toml"], d.path());
+    assert!(out.contains("cats/my-city.toml: OK — my-city"), "{out}");
+    let mine = json(
+        &[
+            "--catalog-dir",
+            "cats",
+            "catalog",
+            "show",
+            "my-city",
+            "--format",
+            "json",
+        ],
+        d.path(),
+    );
+    let builtin = json(
+        &["catalog", "show", "seed-000", "--format", "json"],
+        d.path(),
+    );
+    assert_eq!(mine["issuer"], "〇〇市");
+    let reqs = mine["requirements"].as_array().unwrap();
+    assert_eq!(reqs.len(), 33);
+    for (a, b) in reqs.iter().zip(builtin["requirements"].as_array().unwrap()) {
+        for key in [
+            "id",
+            "phase",
+            "category",
+            "subcategory",
+            "text",
+            "examples",
+            "obligations",
+            "controls",
+        ] {
+            assert_eq!(a[key], b[key], "{key} of {}", b["id"]);
+        }
+    }
+
+    // A workbook works the same way: an exported checklist read as a criteria sheet.
+    default_profile(d.path());
+    ok(
+        &[
+            "export",
+            "checklist",
+            "--catalog",
+            "seed-000",
+            "--profile",
+            "p.toml",
+            "--out",
+            "list.xlsx",
+        ],
+        d.path(),
+    );
+    ok(
+        &["import", "catalog", "list.xlsx", "--out", "list.toml"],
+        d.path(),
+    );
+    let out = ok(&["catalog", "validate", "list.toml"], d.path());
+    assert!(
+        out.contains("list.toml: OK — list 「外部サービス選定基準 チェックリスト」 要求事項 33 件"),
+        "{out}"
+    );
+
+    // Problems: exit 2, each at its row and column.
+    std::fs::write(
+        d.path().join("bad.tsv"),
+        "ID\t要求事項\t導入事業者\t外部サービス提供者\n\
+         R-1\t多要素認証を提供すること\t任意\t必須\n\
+         R-2\t\t必須\t必須\n",
+    )
+    .unwrap();
+    let out = kijun(
+        &["import", "catalog", "bad.tsv", "--out", "bad.toml"],
+        d.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines[..2],
+        [
+            "bad.tsv: 2行 C列（導入事業者）: 必須/推奨の値「任意」は読めません。必須／推奨／-（対象外）のいずれかを記入してください",
+            "bad.tsv: 3行 B列（要求事項）: 要求事項の欄が空です。要求事項を記入するか、行を空にしてください",
+        ],
+        "{err}"
+    );
+    assert!(!d.path().join("bad.toml").exists());
+
+    // A built-in id is refused before anything is written.
+    let out = kijun(
+        &[
+            "import", "catalog", "city.txt", "--id", "seed-000", "--out", "x.toml",
+        ],
+        d.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("カタログ id `seed-000` は既に読み込まれています")
+    );
+}
+
 fn block_on<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
