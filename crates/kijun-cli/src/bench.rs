@@ -47,8 +47,8 @@ use kijun_core::profile::Value as AttrValue;
 use kijun_core::service::ServiceDetails;
 use kijun_core::workflow::AnswerInput;
 use kijun_core::{CatalogSet, ControlVocabulary, Profile, Status};
-use kijun_store::assessment::{Actor, AssessmentRecord, ItemKey};
-use kijun_store::{Backend, NewUser, Role, Store};
+use kijun_store::assessment::{Actor, AnswerWrite, AssessmentRecord, ItemKey};
+use kijun_store::{Backend, NewAuditEntry, NewUser, Role, Store};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -1114,9 +1114,24 @@ async fn seed_into(
                     } else {
                         &actors.1
                     };
-                    store
-                        .save_answer(&p.record.id, key, &seeded_answer(k)?, now, actor)
-                        .await?;
+                    let answer = seeded_answer(k)?;
+                    let audit = NewAuditEntry {
+                        tenant_id: Some(p.record.tenant_id.clone()),
+                        actor_id: actor.id.clone(),
+                        actor_name: actor.name.clone(),
+                        action: "assessment_answered".into(),
+                        target: Some(format!("assessment:{}:{}", p.record.id, key.label())),
+                        source_addr: None,
+                        details: answer.clone(),
+                    };
+                    let write = AnswerWrite {
+                        assessment_id: &p.record.id,
+                        key,
+                        answer: &answer,
+                        library: None,
+                        audit: &audit,
+                    };
+                    store.save_answer(&write, now, actor).await?;
                 }
                 if let Some((verdict, decision)) = &p.decision {
                     store

@@ -157,6 +157,15 @@ fn unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
+/// A session, its user and the user's tenant settings document, as
+/// [`Store::session_with_user`] reads them.
+#[derive(Debug, Clone)]
+pub struct SessionLookup {
+    pub session: Session,
+    pub user: User,
+    pub tenant_settings: Option<serde_json::Value>,
+}
+
 const USER_COLUMNS: &str = "SELECT id, tenant_id, organisation_id, username, display_name, email, role, \
     password_hash, password_changed_at, must_change_password, totp_secret, totp_last_step, mfa_exempt, \
     failed_logins, locked_until, suspended_at, created_at FROM users";
@@ -611,6 +620,69 @@ impl Store {
             },
         )
         .transpose()
+    }
+
+    /// A session with its (not deleted) user and the user's tenant
+    /// settings, in one query: what every authenticated request needs.
+    /// `None` if there is no such session or its user is deleted.
+    pub async fn session_with_user(
+        &self,
+        id_hash: &str,
+    ) -> Result<Option<SessionLookup>, StoreError> {
+        let user_columns = USER_COLUMNS
+            .trim_start_matches("SELECT ")
+            .trim_end_matches(" FROM users")
+            .split(", ")
+            .map(|c| format!("u.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {user_columns}, s.csrf_token AS s_csrf_token, s.mfa_verified AS s_mfa_verified, \
+             s.created_at AS s_created_at, s.last_seen_at AS s_last_seen_at, s.source_addr AS s_source_addr, \
+             ts.settings AS s_tenant_settings \
+             FROM sessions s JOIN users u ON u.id = s.user_id AND u.deleted_at IS NULL \
+             LEFT JOIN tenant_settings ts ON ts.tenant_id = u.tenant_id WHERE s.id_hash = $1"
+        ));
+        let row = on_pool!(self, pool => {
+            let rows = sqlx::query(sql).bind(id_hash).fetch_all(pool).await?;
+            let users = user_rows!(rows)?;
+            match (rows.first(), users.into_iter().next()) {
+                (Some(r), Some(user)) => Some((
+                    user,
+                    r.try_get::<String, _>("s_csrf_token")?,
+                    r.try_get::<bool, _>("s_mfa_verified")?,
+                    r.try_get::<String, _>("s_created_at")?,
+                    r.try_get::<String, _>("s_last_seen_at")?,
+                    r.try_get::<Option<String>, _>("s_source_addr")?,
+                    r.try_get::<Option<String>, _>("s_tenant_settings")?,
+                )),
+                _ => None,
+            }
+        });
+        let Some((user, csrf_token, mfa_verified, created, seen, source_addr, settings)) = row
+        else {
+            return Ok(None);
+        };
+        let user = to_user(user)?;
+        let tenant_settings = settings
+            .map(|t| {
+                serde_json::from_str(&t)
+                    .map_err(|e| StoreError::Corrupt(format!("tenant settings: {e}")))
+            })
+            .transpose()?;
+        Ok(Some(SessionLookup {
+            session: Session {
+                id_hash: id_hash.to_owned(),
+                user_id: user.id.clone(),
+                csrf_token,
+                mfa_verified,
+                created_at: time::parse(&created)?,
+                last_seen_at: time::parse(&seen)?,
+                source_addr,
+            },
+            user,
+            tenant_settings,
+        }))
     }
 
     pub async fn touch_session(&self, id_hash: &str, now: Timestamp) -> Result<(), StoreError> {

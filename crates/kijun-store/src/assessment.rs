@@ -101,6 +101,18 @@ pub struct HistoryEntry {
     pub details: serde_json::Value,
 }
 
+/// A vendor's answer to save with [`Store::save_answer`], and what is
+/// recorded with it in the same transaction.
+pub struct AnswerWrite<'a> {
+    pub assessment_id: &'a str,
+    pub key: &'a ItemKey,
+    /// `kijun_core::workflow::AnswerInput` JSON.
+    pub answer: &'a serde_json::Value,
+    /// The answer as kept in the vendor organisation's library, if any.
+    pub library: Option<&'a crate::library::LibraryEntry>,
+    pub audit: &'a crate::audit::NewAuditEntry,
+}
+
 /// Who did it, for the history.
 #[derive(Debug, Clone, Default)]
 pub struct Actor {
@@ -118,6 +130,69 @@ fn json_text(v: &serde_json::Value) -> String {
 
 fn parse_json(s: &str) -> Result<serde_json::Value, StoreError> {
     serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("json: {e}")))
+}
+
+/// The columns of [`ITEM_COLUMNS`] as decoded, before parsing.
+type ItemRow = (
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<String>,
+    String,
+    Option<String>,
+    bool,
+    String,
+);
+
+/// Decodes one row selected with [`ITEM_COLUMNS`] into an [`ItemRow`]
+/// (a macro: the row type differs per backend).
+macro_rules! item_row {
+    ($r:expr) => {{
+        let r = $r;
+        Ok::<ItemRow, sqlx::Error>((
+            r.try_get("catalog_id")?,
+            r.try_get("requirement_id")?,
+            r.try_get("party")?,
+            r.try_get("level")?,
+            r.try_get("position")?,
+            r.try_get("answer")?,
+            r.try_get("state")?,
+            r.try_get("review_comment")?,
+            r.try_get("prefilled")?,
+            r.try_get("updated_at")?,
+        ))
+    }};
+}
+
+fn item_record(row: ItemRow) -> Result<ItemRecord, StoreError> {
+    let (
+        catalog_id,
+        requirement_id,
+        party,
+        level,
+        position,
+        answer,
+        state,
+        review_comment,
+        prefilled,
+        updated,
+    ) = row;
+    Ok(ItemRecord {
+        key: ItemKey {
+            catalog_id,
+            requirement_id,
+            party,
+        },
+        level,
+        position,
+        answer: answer.as_deref().map(parse_json).transpose()?,
+        state,
+        review_comment,
+        prefilled,
+        updated_at: time::parse(&updated)?,
+    })
 }
 
 const SERVICE_COLUMNS: &str = "SELECT id, tenant_id, name, purpose, department, provider_org_id, integrator_org_id, details, created_at, updated_at FROM services";
@@ -491,7 +566,8 @@ impl Store {
 
     // -- items ------------------------------------------------------------
 
-    /// The items of an assessment in checklist order, optionally one party's.
+    /// The items of an assessment in checklist order, optionally only one
+    /// party's.
     pub async fn items(
         &self,
         assessment_id: &str,
@@ -500,61 +576,36 @@ impl Store {
         let sql = sqlx::AssertSqlSafe(format!(
             "{ITEM_COLUMNS} WHERE assessment_id = $1 AND ($2 = '' OR party = $2) ORDER BY position"
         ));
-        #[allow(clippy::type_complexity)]
-        let rows: Vec<(
-            String,
-            String,
-            String,
-            String,
-            i64,
-            Option<String>,
-            String,
-            Option<String>,
-            bool,
-            String,
-        )> = on_pool!(self, pool => sqlx::query(sql)
+        let rows: Vec<ItemRow> = on_pool!(self, pool => sqlx::query(sql)
                 .bind(assessment_id)
                 .bind(party.unwrap_or(""))
                 .fetch_all(pool)
                 .await?
                 .iter()
-                .map(|r| Ok::<_, sqlx::Error>((
-                    r.try_get("catalog_id")?, r.try_get("requirement_id")?, r.try_get("party")?, r.try_get("level")?,
-                    r.try_get("position")?, r.try_get("answer")?, r.try_get("state")?, r.try_get("review_comment")?,
-                    r.try_get("prefilled")?, r.try_get("updated_at")?,
-                )))
+                .map(|r| item_row!(r))
                 .collect::<Result<Vec<_>, _>>()?);
-        rows.into_iter()
-            .map(
-                |(
-                    catalog_id,
-                    requirement_id,
-                    party,
-                    level,
-                    position,
-                    answer,
-                    state,
-                    review_comment,
-                    prefilled,
-                    updated,
-                )| {
-                    Ok(ItemRecord {
-                        key: ItemKey {
-                            catalog_id,
-                            requirement_id,
-                            party,
-                        },
-                        level,
-                        position,
-                        answer: answer.as_deref().map(parse_json).transpose()?,
-                        state,
-                        review_comment,
-                        prefilled,
-                        updated_at: time::parse(&updated)?,
-                    })
-                },
-            )
-            .collect()
+        rows.into_iter().map(item_record).collect()
+    }
+
+    /// One item of an assessment, if it exists.
+    pub async fn item(
+        &self,
+        assessment_id: &str,
+        key: &ItemKey,
+    ) -> Result<Option<ItemRecord>, StoreError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "{ITEM_COLUMNS} WHERE assessment_id = $1 AND catalog_id = $2 AND requirement_id = $3 AND party = $4"
+        ));
+        let row: Option<ItemRow> = on_pool!(self, pool => sqlx::query(sql)
+                .bind(assessment_id)
+                .bind(&key.catalog_id)
+                .bind(&key.requirement_id)
+                .bind(&key.party)
+                .fetch_optional(pool)
+                .await?
+                .map(|r| item_row!(r))
+                .transpose()?);
+        row.map(item_record).transpose()
     }
 
     /// Item counts per state of every open assessment of a tenant, in one
@@ -586,38 +637,156 @@ impl Store {
     }
 
     /// Saves a vendor's (draft) answer, only while the item is open or
-    /// returned; false if it is not (submitted or accepted).
+    /// returned, together with everything recorded with it — the assessment
+    /// history, the vendor's answer library entry and the audit entry — in
+    /// one transaction (all or nothing, one commit). `None` if the item is
+    /// not editable (submitted or accepted) or does not exist; then nothing
+    /// is written.
     pub async fn save_answer(
         &self,
-        assessment_id: &str,
-        key: &ItemKey,
-        answer: &serde_json::Value,
+        write: &AnswerWrite<'_>,
         now: Timestamp,
         actor: &Actor,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<ItemRecord>, StoreError> {
         let at = time::format(now);
-        let changed = on_pool!(self, pool => {
+        let key = write.key;
+        let sql = sqlx::AssertSqlSafe(format!(
+            "UPDATE assessment_items SET answer = $1, prefilled = FALSE, updated_at = $2 \
+             WHERE assessment_id = $3 AND catalog_id = $4 AND requirement_id = $5 AND party = $6 \
+             AND state IN ('open', 'returned') RETURNING {}",
+            ITEM_COLUMNS
+                .trim_start_matches("SELECT ")
+                .trim_end_matches(" FROM assessment_items")
+        ));
+        let chain = write
+            .audit
+            .tenant_id
+            .clone()
+            .unwrap_or_else(|| crate::audit::SYSTEM_CHAIN.to_owned());
+        let saved: Option<ItemRow> = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let n = sqlx::query(
-                "UPDATE assessment_items SET answer = $1, prefilled = FALSE, updated_at = $2 \
-                 WHERE assessment_id = $3 AND catalog_id = $4 AND requirement_id = $5 AND party = $6 AND state IN ('open', 'returned')",
-            )
-            .bind(json_text(answer))
-            .bind(&at)
-            .bind(assessment_id)
-            .bind(&key.catalog_id)
-            .bind(&key.requirement_id)
-            .bind(&key.party)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if n == 1 {
-                history_in_tx!(tx, assessment_id, &at, actor, "answered", Some(key.label()), answer);
+            let row = sqlx::query(sql)
+                .bind(json_text(write.answer))
+                .bind(&at)
+                .bind(write.assessment_id)
+                .bind(&key.catalog_id)
+                .bind(&key.requirement_id)
+                .bind(&key.party)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| item_row!(r))
+                .transpose()?;
+            if row.is_some() {
+                history_in_tx!(tx, write.assessment_id, &at, actor, "answered", Some(key.label()), write.answer);
+                if let Some(e) = write.library {
+                    upsert_library_in_tx!(tx, e, actor.id.as_deref());
+                }
+                append_in_tx!(tx, &chain, at.clone(), write.audit);
+                tx.commit().await?;
+            } else {
+                tx.rollback().await?;
             }
-            tx.commit().await?;
-            n == 1
+            row
         });
-        Ok(changed)
+        saved.map(item_record).transpose()
+    }
+
+    /// Saves many answers of one assessment at once — a vendor's filled
+    /// checklist coming back — in one transaction: every item must be open
+    /// or returned, else nothing is written and the items that are not
+    /// are returned as `Err(keys)`. Answers equal to the stored one (and not
+    /// pre-filled) are left alone, so importing the same file twice changes
+    /// nothing the second time. Each changed item gets its history row and
+    /// library entry; `audit` (one entry for the whole import, written only
+    /// if something changed) gets `"changed"` added to its details.
+    /// Returns the number of items changed.
+    pub async fn import_answers(
+        &self,
+        assessment_id: &str,
+        answers: &[(
+            ItemKey,
+            serde_json::Value,
+            Option<crate::library::LibraryEntry>,
+        )],
+        audit: &crate::audit::NewAuditEntry,
+        now: Timestamp,
+        actor: &Actor,
+    ) -> Result<Result<usize, Vec<ItemKey>>, StoreError> {
+        let at = time::format(now);
+        let chain = audit
+            .tenant_id
+            .clone()
+            .unwrap_or_else(|| crate::audit::SYSTEM_CHAIN.to_owned());
+        let sql = format!(
+            "{ITEM_COLUMNS} WHERE assessment_id = $1 AND catalog_id = $2 AND requirement_id = $3 AND party = $4"
+        );
+        let outcome = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            // Take the assessment's write lock first (see history_in_tx!).
+            sqlx::query("UPDATE assessments SET updated_at = updated_at WHERE id = $1")
+                .bind(assessment_id)
+                .execute(&mut *tx)
+                .await?;
+            let mut frozen = Vec::new();
+            let mut changed = Vec::new();
+            for (key, answer, library) in answers {
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                    .bind(assessment_id)
+                    .bind(&key.catalog_id)
+                    .bind(&key.requirement_id)
+                    .bind(&key.party)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .map(|r| item_row!(r))
+                    .transpose()?;
+                let Some(row) = row else {
+                    frozen.push(key.clone());
+                    continue;
+                };
+                let current = item_record(row)?;
+                if current.answer.as_ref() == Some(answer) && !current.prefilled {
+                    continue;
+                }
+                if !matches!(current.state.as_str(), "open" | "returned") {
+                    frozen.push(key.clone());
+                    continue;
+                }
+                changed.push((key, answer, library));
+            }
+            if !frozen.is_empty() {
+                tx.rollback().await?;
+                Err(frozen)
+            } else {
+                for (key, answer, library) in &changed {
+                    sqlx::query(
+                        "UPDATE assessment_items SET answer = $1, prefilled = FALSE, updated_at = $2 \
+                         WHERE assessment_id = $3 AND catalog_id = $4 AND requirement_id = $5 AND party = $6",
+                    )
+                    .bind(json_text(answer))
+                    .bind(&at)
+                    .bind(assessment_id)
+                    .bind(&key.catalog_id)
+                    .bind(&key.requirement_id)
+                    .bind(&key.party)
+                    .execute(&mut *tx)
+                    .await?;
+                    history_in_tx!(tx, assessment_id, &at, actor, "answered", Some(key.label()), *answer);
+                    if let Some(e) = library {
+                        upsert_library_in_tx!(tx, e, actor.id.as_deref());
+                    }
+                }
+                if !changed.is_empty() {
+                    let mut entry = audit.clone();
+                    if let serde_json::Value::Object(m) = &mut entry.details {
+                        m.insert("changed".into(), serde_json::json!(changed.len()));
+                    }
+                    append_in_tx!(tx, &chain, at.clone(), &entry);
+                }
+                tx.commit().await?;
+                Ok(changed.len())
+            }
+        });
+        Ok(outcome)
     }
 
     /// Pre-fills an unanswered open item from the library (marked as

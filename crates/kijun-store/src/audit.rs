@@ -55,23 +55,23 @@ pub struct AuditEntry {
 
 /// The fields of an entry as stored (text timestamp), the unit of hashing.
 #[derive(Debug, Clone)]
-struct Row_ {
-    chain: String,
-    seq: i64,
-    at: String,
-    tenant_id: Option<String>,
-    actor_id: Option<String>,
-    actor_name: Option<String>,
-    action: String,
-    target: Option<String>,
-    source_addr: Option<String>,
-    details: String,
-    prev_hash: String,
-    hash: String,
+pub(crate) struct Row_ {
+    pub(crate) chain: String,
+    pub(crate) seq: i64,
+    pub(crate) at: String,
+    pub(crate) tenant_id: Option<String>,
+    pub(crate) actor_id: Option<String>,
+    pub(crate) actor_name: Option<String>,
+    pub(crate) action: String,
+    pub(crate) target: Option<String>,
+    pub(crate) source_addr: Option<String>,
+    pub(crate) details: String,
+    pub(crate) prev_hash: String,
+    pub(crate) hash: String,
 }
 
 /// SHA-256 over a canonical JSON array of every field but `hash`.
-fn entry_hash(r: &Row_, seq: i64) -> String {
+pub(crate) fn entry_hash(r: &Row_, seq: i64) -> String {
     let canonical = serde_json::json!([
         "kijun-audit-v1",
         r.chain,
@@ -276,7 +276,7 @@ fn verify_chain(
 macro_rules! append_in_tx {
     ($tx:expr, $chain:expr, $at:expr, $entry:expr) => {{
         let chain: &str = $chain;
-        let entry: &NewAuditEntry = $entry;
+        let entry: &$crate::audit::NewAuditEntry = $entry;
         let at: String = $at;
         let details = entry.details.to_string();
             // Take the write lock before reading the head: a no-op upsert of
@@ -287,7 +287,7 @@ macro_rules! append_in_tx {
                  ON CONFLICT (chain) DO UPDATE SET seq = audit_heads.seq",
             )
             .bind(chain)
-            .bind(GENESIS)
+            .bind($crate::audit::GENESIS)
             .execute(&mut *$tx)
             .await?;
             let head = sqlx::query("SELECT seq, hash FROM audit_heads WHERE chain = $1")
@@ -296,7 +296,7 @@ macro_rules! append_in_tx {
                 .await?;
             let head_seq: i64 = head.try_get("seq")?;
             let head_hash: String = head.try_get("hash")?;
-            let mut row = Row_ {
+            let mut row = $crate::audit::Row_ {
                 chain: chain.to_owned(),
                 seq: head_seq + 1,
                 at: at.clone(),
@@ -310,7 +310,7 @@ macro_rules! append_in_tx {
                 prev_hash: head_hash,
                 hash: String::new(),
             };
-            row.hash = entry_hash(&row, row.seq);
+            row.hash = $crate::audit::entry_hash(&row, row.seq);
             sqlx::query(
                 "INSERT INTO audit_log (chain, seq, at, tenant_id, actor_id, actor_name, action, target, \
                  source_addr, details, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",

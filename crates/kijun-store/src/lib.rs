@@ -23,11 +23,15 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod account;
-pub mod assessment;
+// `audit` and `library` come before `assessment`: their `*_in_tx!` macros
+// are used there too.
+#[macro_use]
 pub mod audit;
+#[macro_use]
+pub mod library;
+pub mod assessment;
 pub mod db;
 pub mod evidence;
-pub mod library;
 pub mod tenant;
 pub mod time;
 

@@ -36,14 +36,12 @@ pub struct Consent {
     pub revoked_at: Option<Timestamp>,
 }
 
-impl Store {
-    /// Adds or replaces an entry.
-    pub async fn upsert_library_entry(
-        &self,
-        e: &LibraryEntry,
-        updated_by: Option<&str>,
-    ) -> Result<(), StoreError> {
-        on_pool!(self, pool => sqlx::query(
+/// Adds or replaces library entry `$e` inside the open transaction `$tx`.
+macro_rules! upsert_library_in_tx {
+    ($tx:expr, $e:expr, $updated_by:expr) => {{
+        let e: &$crate::library::LibraryEntry = $e;
+        let updated_by: Option<&str> = $updated_by;
+        sqlx::query(
             "INSERT INTO answer_library (organisation_id, product, scope, entry_key, party, answer, origin_tenant_id, updated_at, updated_by) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
              ON CONFLICT (organisation_id, product, scope, entry_key, party) DO UPDATE SET \
@@ -56,11 +54,25 @@ impl Store {
         .bind(&e.party)
         .bind(e.answer.to_string())
         .bind(&e.origin_tenant_id)
-        .bind(time::format(e.updated_at))
+        .bind($crate::time::format(e.updated_at))
         .bind(updated_by)
-        .execute(pool)
-        .await
-        .map(|_| ()))?;
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+
+impl Store {
+    /// Adds or replaces an entry.
+    pub async fn upsert_library_entry(
+        &self,
+        e: &LibraryEntry,
+        updated_by: Option<&str>,
+    ) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            upsert_library_in_tx!(tx, e, updated_by);
+            tx.commit().await?;
+        });
         Ok(())
     }
 

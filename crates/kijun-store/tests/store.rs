@@ -13,8 +13,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use jiff::{Timestamp, ToSpan};
+use kijun_store::assessment::AnswerWrite;
 use kijun_store::audit::SYSTEM_CHAIN;
 use kijun_store::evidence::{self, BlobError, BlobStore, EvidenceError, FsBlobStore, Vault};
+use kijun_store::library::LibraryEntry;
 use kijun_store::{
     ApiToken, AuditFilter, AuditProblem, Backend, NewAuditEntry, NewUser, Role, Session, Store,
     StoreError,
@@ -1462,13 +1464,20 @@ async fn assessments_round_trip_and_concurrent_answers_keep_one_history(db: Db) 
     for party in ["provider", "integrator"] {
         let store = store.clone();
         let keys = keys.clone();
+        let tenant = t.id.clone();
         tasks.push(tokio::spawn(async move {
             for (k, _) in keys.iter().filter(|(k, _)| k.party == party) {
+                let answer = serde_json::json!({"status": "conforms"});
+                let audit = entry(Some(&tenant), "assessment_answered");
                 store
                     .save_answer(
-                        "a1",
-                        k,
-                        &serde_json::json!({"status": "conforms"}),
+                        &AnswerWrite {
+                            assessment_id: "a1",
+                            key: k,
+                            answer: &answer,
+                            library: None,
+                            audit: &audit,
+                        },
                         t0(),
                         &Actor::default(),
                     )
@@ -1483,6 +1492,28 @@ async fn assessments_round_trip_and_concurrent_answers_keep_one_history(db: Db) 
     let history = db.store.assessment_history("a1").await.map_err(fail)?;
     let seqs: Vec<i64> = history.iter().map(|h| h.seq).collect();
     check(seqs == (1..=41).collect::<Vec<i64>>(), format!("{seqs:?}"))?;
+    // Each answer wrote its audit entry in the same transaction: one
+    // unbroken chain of 40 entries.
+    let logged = db
+        .store
+        .audit_entries(&AuditFilter {
+            tenant_id: Some(t.id.clone()),
+            ..AuditFilter::default()
+        })
+        .await
+        .map_err(fail)?;
+    check(
+        logged
+            .iter()
+            .filter(|e| e.action == "assessment_answered")
+            .count()
+            == 40,
+        format!("{} audit entries", logged.len()),
+    )?;
+    check(
+        db.store.verify_audit().await.map_err(fail)?.is_intact(),
+        "chain intact",
+    )?;
 
     check(
         db.store
@@ -1499,18 +1530,32 @@ async fn assessments_round_trip_and_concurrent_answers_keep_one_history(db: Db) 
         format!("{counts:?}"),
     )?;
     let k0 = &keys[0].0;
+    let partial = serde_json::json!({"status": "partial"});
+    let audit = entry(Some(&t.id), "assessment_answered");
+    let write = |answer, library| AnswerWrite {
+        assessment_id: "a1",
+        key: k0,
+        answer,
+        library,
+        audit: &audit,
+    };
+    let audit_count = |entries: Vec<kijun_store::AuditEntry>| entries.len();
+    let tenant_log = AuditFilter {
+        tenant_id: Some(t.id.clone()),
+        ..AuditFilter::default()
+    };
+    let before = audit_count(db.store.audit_entries(&tenant_log).await.map_err(fail)?);
     check(
-        !db.store
-            .save_answer(
-                "a1",
-                k0,
-                &serde_json::json!({"status": "partial"}),
-                t0(),
-                &actor,
-            )
+        db.store
+            .save_answer(&write(&partial, None), t0(), &actor)
             .await
-            .map_err(fail)?,
+            .map_err(fail)?
+            .is_none(),
         "frozen",
+    )?;
+    check(
+        audit_count(db.store.audit_entries(&tenant_log).await.map_err(fail)?) == before,
+        "a refused answer logs nothing",
     )?;
     check(
         db.store
@@ -1519,18 +1564,62 @@ async fn assessments_round_trip_and_concurrent_answers_keep_one_history(db: Db) 
             .map_err(fail)?,
         "returned",
     )?;
+    // All or nothing: a library entry that cannot be stored (no such
+    // organisation) rolls back the answer, its history and its audit entry.
+    let conforms = serde_json::json!({"status": "conforms", "comment": "対応済み"});
+    let orphan = LibraryEntry {
+        organisation_id: "no-such-org".into(),
+        product: String::new(),
+        scope: "requirement".into(),
+        key: "seed-004/R0".into(),
+        party: "provider".into(),
+        answer: conforms.clone(),
+        origin_tenant_id: Some(t.id.clone()),
+        updated_at: t0(),
+    };
+    let history_before = db.store.assessment_history("a1").await.map_err(fail)?.len();
     check(
         db.store
-            .save_answer(
-                "a1",
-                k0,
-                &serde_json::json!({"status": "conforms"}),
-                t0(),
-                &actor,
-            )
+            .save_answer(&write(&conforms, Some(&orphan)), t0(), &actor)
             .await
-            .map_err(fail)?,
-        "editable again",
+            .is_err(),
+        "foreign key refused",
+    )?;
+    let item = db.store.item("a1", k0).await.map_err(fail)?.ok_or("item")?;
+    check(
+        item.answer == Some(serde_json::json!({"status": "conforms"})),
+        format!("answer unchanged: {:?}", item.answer),
+    )?;
+    check(
+        db.store.assessment_history("a1").await.map_err(fail)?.len() == history_before,
+        "no history",
+    )?;
+    check(
+        audit_count(db.store.audit_entries(&tenant_log).await.map_err(fail)?) == before,
+        "no audit entry",
+    )?;
+    let org = db
+        .store
+        .create_organisation("提供者株式会社", "provider", t0())
+        .await
+        .map_err(fail)?;
+    let kept = LibraryEntry {
+        organisation_id: org.id.clone(),
+        ..orphan.clone()
+    };
+    let saved = db
+        .store
+        .save_answer(&write(&conforms, Some(&kept)), t0(), &actor)
+        .await
+        .map_err(fail)?
+        .ok_or("editable again")?;
+    check(
+        saved.answer.as_ref() == Some(&conforms) && saved.state == "returned",
+        format!("{saved:?}"),
+    )?;
+    check(
+        db.store.library(&org.id).await.map_err(fail)?.len() == 1,
+        "kept in the library",
     )?;
     check(
         db.store
@@ -1564,6 +1653,156 @@ async fn assessments_round_trip_and_concurrent_answers_keep_one_history(db: Db) 
             && a.due_date.as_deref() == Some("2027-03-31"),
         format!("{a:?}"),
     )
+}
+
+/// A filled checklist comes back: all answers in one transaction, nothing
+/// written if one item is frozen, the same file again changes nothing.
+async fn imported_answers_are_all_or_nothing_and_idempotent(db: Db) -> TestResult {
+    use kijun_store::assessment::{Actor, AssessmentRecord, ItemKey};
+    let t = db
+        .store
+        .create_tenant("imp", "B市", t0())
+        .await
+        .map_err(fail)?;
+    let svc = db
+        .store
+        .create_service(
+            &t.id,
+            "電子申請",
+            "申請",
+            "情報政策課",
+            None,
+            None,
+            &serde_json::json!({"profile": {}}),
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    let record = AssessmentRecord {
+        id: "imp1".into(),
+        tenant_id: t.id.clone(),
+        service_id: svc.id.clone(),
+        phase: "selection".into(),
+        catalogs: vec!["seed-004".into()],
+        profile: serde_json::json!({}),
+        status: "open".into(),
+        due_date: None,
+        opened_by: "u1".into(),
+        opened_at: t0(),
+        verdict: None,
+        decision: None,
+        updated_at: t0(),
+    };
+    let keys: Vec<(ItemKey, String)> = (0..6)
+        .map(|i| {
+            (
+                ItemKey {
+                    catalog_id: "seed-004".into(),
+                    requirement_id: format!("R{i}"),
+                    party: "provider".into(),
+                },
+                "required".into(),
+            )
+        })
+        .collect();
+    let actor = Actor {
+        id: Some("v1".into()),
+        name: Some("提供者".into()),
+    };
+    db.store
+        .create_assessment(&record, &keys, &actor)
+        .await
+        .map_err(fail)?;
+    let answers: Vec<(ItemKey, serde_json::Value, Option<LibraryEntry>)> = keys
+        .iter()
+        .map(|(k, _)| (k.clone(), serde_json::json!({"status": "conforms"}), None))
+        .collect();
+    let audit = NewAuditEntry {
+        tenant_id: Some(t.id.clone()),
+        action: "answers_imported".into(),
+        details: serde_json::json!({"file_sha256": "00"}),
+        ..NewAuditEntry::default()
+    };
+    let log = AuditFilter {
+        tenant_id: Some(t.id.clone()),
+        ..AuditFilter::default()
+    };
+    let imports = |entries: Vec<kijun_store::AuditEntry>| {
+        entries
+            .into_iter()
+            .filter(|e| e.action == "answers_imported")
+            .collect::<Vec<_>>()
+    };
+
+    // One item submitted (frozen): nothing of the file is written.
+    let (k0, _) = &keys[0];
+    db.store
+        .import_answers("imp1", &answers[..1], &audit, t0(), &actor)
+        .await
+        .map_err(fail)?
+        .map_err(|k| fail(format!("{k:?}")))?;
+    db.store
+        .submit_party("imp1", "provider", t0(), &actor)
+        .await
+        .map_err(fail)?;
+    let changed: Vec<(ItemKey, serde_json::Value, Option<LibraryEntry>)> = answers
+        .iter()
+        .map(|(k, _, l)| {
+            (
+                k.clone(),
+                serde_json::json!({"status": "partial"}),
+                l.clone(),
+            )
+        })
+        .collect();
+    let refused = db
+        .store
+        .import_answers("imp1", &changed, &audit, t0(), &actor)
+        .await
+        .map_err(fail)?;
+    check(refused == Err(vec![k0.clone()]), format!("{refused:?}"))?;
+    let items = db.store.items("imp1", None).await.map_err(fail)?;
+    check(
+        items[1..].iter().all(|i| i.answer.is_none()),
+        "nothing written",
+    )?;
+    check(
+        imports(db.store.audit_entries(&log).await.map_err(fail)?).len() == 1,
+        "only the first import logged",
+    )?;
+
+    // Returned: editable again; the whole file goes in, once.
+    db.store
+        .review_item("imp1", k0, false, Some("再回答"), t0(), &actor)
+        .await
+        .map_err(fail)?;
+    let n = db
+        .store
+        .import_answers("imp1", &changed, &audit, t0(), &actor)
+        .await
+        .map_err(fail)?
+        .map_err(|k| fail(format!("{k:?}")))?;
+    check(n == 6, format!("changed {n}"))?;
+    let again = db
+        .store
+        .import_answers("imp1", &changed, &audit, t0(), &actor)
+        .await
+        .map_err(fail)?
+        .map_err(|k| fail(format!("{k:?}")))?;
+    check(again == 0, format!("second import changed {again}"))?;
+    let logged = imports(db.store.audit_entries(&log).await.map_err(fail)?);
+    check(
+        logged.len() == 2 && logged[1].details.contains("\"changed\":6"),
+        format!("{logged:?}"),
+    )?;
+    let items = db.store.items("imp1", None).await.map_err(fail)?;
+    check(
+        items
+            .iter()
+            .all(|i| i.answer == Some(serde_json::json!({"status": "partial"}))),
+        "all answers stored",
+    )?;
+    Ok(())
 }
 
 const TESTS: &[(&str, TestFn)] = &[
@@ -1639,6 +1878,9 @@ const TESTS: &[(&str, TestFn)] = &[
         "assessments_round_trip_and_concurrent_answers_keep_one_history",
         |db| Box::pin(assessments_round_trip_and_concurrent_answers_keep_one_history(db)),
     ),
+    ("imported_answers_are_all_or_nothing_and_idempotent", |db| {
+        Box::pin(imported_answers_are_all_or_nothing_and_idempotent(db))
+    }),
 ];
 
 // ---------------------------------------------------------------------------

@@ -24,8 +24,21 @@ impl AppState {
         source_addr: Option<String>,
         event: Event<'_>,
     ) -> Result<(), ApiError> {
+        let entry = self.audit_entry(actor, source_addr, event);
+        self.store.append_audit(&entry, self.now()).await?;
+        Ok(())
+    }
+
+    /// The entry [`AppState::audit`] would append, for a store call that
+    /// writes it in the same transaction as the change it records.
+    pub fn audit_entry(
+        &self,
+        actor: Option<&Principal>,
+        source_addr: Option<String>,
+        event: Event<'_>,
+    ) -> NewAuditEntry {
         let (actor_id, actor_name) = actor.map_or((None, None), Principal::actor);
-        let entry = NewAuditEntry {
+        NewAuditEntry {
             tenant_id: event.tenant_id.map(str::to_owned),
             actor_id,
             actor_name,
@@ -33,8 +46,6 @@ impl AppState {
             target: event.target,
             source_addr: source_addr.or_else(|| actor.and_then(|p| p.source_addr.clone())),
             details: event.details,
-        };
-        self.store.append_audit(&entry, self.now()).await?;
-        Ok(())
+        }
     }
 }

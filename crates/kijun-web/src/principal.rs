@@ -153,16 +153,17 @@ pub async fn authenticate(
     let secure = state.config.cookies_secure();
     let id = cookie(parts, cookie_name(secure)).ok_or_else(ApiError::unauthorized)?;
     let id_hash = digest(id);
-    let Some(session) = state.store.session(&id_hash).await? else {
+    // One query: the session, its user and the tenant's settings.
+    let Some(found) = state.store.session_with_user(&id_hash).await? else {
         return Err(ApiError::unauthorized());
     };
+    let (session, user) = (found.session, found.user);
     let expired = now >= session.created_at + state.config.session_absolute_timeout
         || now >= session.last_seen_at + state.config.session_idle_timeout;
-    let user = state.store.user(&session.user_id).await?;
-    let Some(user) = user.filter(|u| u.suspended_at.is_none()) else {
+    if user.suspended_at.is_some() {
         state.store.delete_session(&id_hash).await?;
         return Err(ApiError::unauthorized());
-    };
+    }
     if expired {
         state.store.delete_session(&id_hash).await?;
         return Err(ApiError::new(
@@ -192,7 +193,7 @@ pub async fn authenticate(
             ));
         }
     }
-    let settings = state.tenant_settings(user.tenant_id.as_deref()).await?;
+    let settings = crate::state::TenantSettings::from_document(found.tenant_settings)?;
     let mfa_waived = user.mfa_exempt && state.config.closed_network && settings.mfa_exempt_allowed;
     let expired_password = user
         .password_changed_at

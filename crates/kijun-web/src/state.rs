@@ -35,6 +35,16 @@ fn default_reassessment_months() -> u32 {
     12
 }
 
+impl TenantSettings {
+    /// The settings from their stored document (`None`: the defaults).
+    pub fn from_document(doc: Option<serde_json::Value>) -> Result<TenantSettings, ApiError> {
+        match doc {
+            None => Ok(TenantSettings::default()),
+            Some(v) => serde_json::from_value(v).map_err(ApiError::internal),
+        }
+    }
+}
+
 impl Default for TenantSettings {
     fn default() -> Self {
         TenantSettings {
@@ -69,6 +79,17 @@ pub struct AppState {
     pub vault: kijun_store::evidence::Vault,
     /// Where encrypted evidence blobs live.
     pub blobs: Arc<dyn kijun_store::evidence::BlobStore>,
+    /// Admission for tenant-wide reports (the dashboard) that load every
+    /// service and assessment of a tenant: at most [`heavy_permits`] are
+    /// built at once, the rest wait their turn, so memory stays bounded
+    /// however many reviewers open them together.
+    pub heavy: Arc<tokio::sync::Semaphore>,
+}
+
+/// How many tenant-wide reports are built at once: one per core (they are
+/// CPU-bound), at least two.
+pub fn heavy_permits() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().max(2))
 }
 
 impl AppState {
@@ -86,10 +107,7 @@ impl AppState {
         let Some(tenant_id) = tenant_id else {
             return Ok(TenantSettings::default());
         };
-        match self.store.tenant_settings(tenant_id).await? {
-            None => Ok(TenantSettings::default()),
-            Some(v) => serde_json::from_value(v).map_err(ApiError::internal),
-        }
+        TenantSettings::from_document(self.store.tenant_settings(tenant_id).await?)
     }
 
     /// The lockout policy for a user of `tenant_id`.

@@ -11,7 +11,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kijun_core::answer::AnswerSet;
 use kijun_core::catalog::{Catalog, Party};
@@ -20,7 +20,9 @@ use kijun_core::profile::{Profile, Value as AttrValue};
 use kijun_core::service::{RecordDate, ServiceDetails};
 use kijun_core::workflow::{AnswerInput, ItemState, ReviewDecision, verdict_allowed};
 use kijun_store::Role;
-use kijun_store::assessment::{Actor, AssessmentRecord, ItemKey, ItemRecord, ServiceRecord};
+use kijun_store::assessment::{
+    Actor, AnswerWrite, AssessmentRecord, ItemKey, ItemRecord, ServiceRecord,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -347,7 +349,7 @@ pub struct NewAssessment {
     pub due_date: Option<RecordDate>,
 }
 
-fn stored_profile(doc: &Value) -> Result<Profile, ApiError> {
+pub fn stored_profile(doc: &Value) -> Result<Profile, ApiError> {
     let map = doc
         .get("profile")
         .and_then(Value::as_object)
@@ -607,42 +609,68 @@ pub async fn invite(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// One item with its requirement, as the checklist shows it.
-fn item_view(state: &AppState, item: &ItemRecord) -> Value {
+/// One item with its requirement, as the checklist shows it (serialised
+/// straight from the stored item and the catalog, without copies).
+#[derive(Serialize)]
+pub struct ItemView<'a> {
+    catalog_id: &'a str,
+    requirement_id: &'a str,
+    party: &'a str,
+    level: &'a str,
+    phase: Option<kijun_core::catalog::Phase>,
+    category: Option<&'a str>,
+    subcategory: Option<&'a str>,
+    text: Option<&'a str>,
+    examples: Option<Vec<&'a str>>,
+    state: &'a str,
+    answer: &'a Option<Value>,
+    review_comment: Option<&'a str>,
+    prefilled: bool,
+    updated_at: jiff::Timestamp,
+}
+
+fn item_view<'a>(state: &'a AppState, item: &'a ItemRecord) -> ItemView<'a> {
     let req = state
         .catalogs
         .get(&item.key.catalog_id)
         .and_then(|c| c.requirement(&item.key.requirement_id));
-    json!({
-        "catalog_id": item.key.catalog_id,
-        "requirement_id": item.key.requirement_id,
-        "party": item.key.party,
-        "level": item.level,
-        "phase": req.map(|r| r.phase),
-        "category": req.and_then(|r| r.category.clone()),
-        "subcategory": req.and_then(|r| r.subcategory.clone()),
-        "text": req.map(|r| r.text.clone()),
-        "examples": req.map(|r| r.examples.iter().map(|e| e.text().to_owned()).collect::<Vec<_>>()),
-        "state": item.state,
-        "answer": item.answer,
-        "review_comment": item.review_comment,
-        "prefilled": item.prefilled,
-        "updated_at": item.updated_at,
-    })
+    ItemView {
+        catalog_id: &item.key.catalog_id,
+        requirement_id: &item.key.requirement_id,
+        party: &item.key.party,
+        level: &item.level,
+        phase: req.map(|r| r.phase),
+        category: req.and_then(|r| r.category.as_deref()),
+        subcategory: req.and_then(|r| r.subcategory.as_deref()),
+        text: req.map(|r| r.text.as_str()),
+        examples: req.map(|r| r.examples.iter().map(|e| e.text()).collect()),
+        state: &item.state,
+        answer: &item.answer,
+        review_comment: item.review_comment.as_deref(),
+        prefilled: item.prefilled,
+        updated_at: item.updated_at,
+    }
+}
+
+/// The items as the API answers them, serialised into one buffer.
+fn items_json(state: &AppState, items: &[ItemRecord]) -> Result<Response, ApiError> {
+    let views: Vec<ItemView<'_>> = items.iter().map(|i| item_view(state, i)).collect();
+    let body = serde_json::to_vec(&views).map_err(ApiError::internal)?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 pub async fn list_items(
     State(state): State<AppState>,
     p: Principal,
     Path(id): Path<String>,
-) -> Result<Json<Vec<Value>>, ApiError> {
+) -> Result<Response, ApiError> {
     let (a, access) = assessment_access(&state, &p, &id).await?;
     let party = match access {
         Access::Vendor(party) => Some(party.as_str()),
         _ => None,
     };
     let items = state.store.items(&a.id, party).await?;
-    Ok(Json(items.iter().map(|i| item_view(&state, i)).collect()))
+    items_json(&state, &items)
 }
 
 /// The item at the path, if the principal may see it (vendors: only their
@@ -661,12 +689,15 @@ async fn visible_item(
     {
         return Err(ApiError::not_found());
     }
+    let key = ItemKey {
+        catalog_id: catalog.to_owned(),
+        requirement_id: requirement.to_owned(),
+        party: party.to_owned(),
+    };
     let item = state
         .store
-        .items(&a.id, Some(party))
+        .item(&a.id, &key)
         .await?
-        .into_iter()
-        .find(|i| i.key.catalog_id == catalog && i.key.requirement_id == requirement)
         .ok_or_else(ApiError::not_found)?;
     Ok((a, access, item))
 }
@@ -676,7 +707,7 @@ pub async fn answer_item(
     p: Principal,
     Path((id, catalog, requirement, party)): Path<(String, String, String, String)>,
     ApiJson(input): ApiJson<AnswerInput>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let (a, access, item) = visible_item(&state, &p, &id, &catalog, &requirement, &party).await?;
     if !matches!(access, Access::Vendor(_)) {
         return Err(ApiError::forbidden());
@@ -688,18 +719,7 @@ pub async fn answer_item(
         .check()
         .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()).with_field(e.field()))?;
     let value = serde_json::to_value(&input).map_err(ApiError::internal)?;
-    if !state
-        .store
-        .save_answer(&a.id, &item.key, &value, state.now(), &actor(&p))
-        .await?
-    {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "not_editable",
-            "提出済み・確認済みの項目は変更できません",
-        ));
-    }
-    crate::routes::library::remember(
+    let library = crate::routes::library::remembered(
         &state,
         &p,
         &a,
@@ -707,28 +727,36 @@ pub async fn answer_item(
         &item.key.requirement_id,
         &item.key.party,
         &value,
-    )
-    .await?;
-    state
-        .audit(
-            Some(&p),
-            None,
-            Event {
-                action: "assessment_answered",
-                tenant_id: Some(&a.tenant_id),
-                target: Some(format!("assessment:{}:{}", a.id, item.key.label())),
-                details: value,
-            },
-        )
-        .await?;
-    let saved = state
+    );
+    let audit = state.audit_entry(
+        Some(&p),
+        None,
+        Event {
+            action: "assessment_answered",
+            tenant_id: Some(&a.tenant_id),
+            target: Some(format!("assessment:{}:{}", a.id, item.key.label())),
+            details: value.clone(),
+        },
+    );
+    let write = AnswerWrite {
+        assessment_id: &a.id,
+        key: &item.key,
+        answer: &value,
+        library: library.as_ref(),
+        audit: &audit,
+    };
+    let Some(saved) = state
         .store
-        .items(&a.id, Some(&party))
+        .save_answer(&write, state.now(), &actor(&p))
         .await?
-        .into_iter()
-        .find(|i| i.key == item.key)
-        .ok_or_else(ApiError::not_found)?;
-    Ok(Json(item_view(&state, &saved)))
+    else {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "not_editable",
+            "提出済み・確認済みの項目は変更できません",
+        ));
+    };
+    Ok(Json(item_view(&state, &saved)).into_response())
 }
 
 /// The vendor submits every open or returned item of its party; all of
@@ -800,7 +828,7 @@ pub async fn review_item(
     p: Principal,
     Path((id, catalog, requirement, party)): Path<(String, String, String, String)>,
     ApiJson(req): ApiJson<Review>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let (a, access, item) = visible_item(&state, &p, &id, &catalog, &requirement, &party).await?;
     require_manage(access)?;
     if a.status != "open" {
@@ -853,7 +881,7 @@ pub async fn review_item(
         .into_iter()
         .find(|i| i.key == item.key)
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json(item_view(&state, &saved)))
+    Ok(Json(item_view(&state, &saved)).into_response())
 }
 
 /// The answers of an assessment as an answer set, as `kijun assess` would
@@ -871,7 +899,7 @@ fn answer_set(items: &[ItemRecord]) -> Result<AnswerSet, ApiError> {
     Ok(set)
 }
 
-async fn evaluation(
+pub async fn evaluation(
     state: &AppState,
     a: &AssessmentRecord,
 ) -> Result<Vec<kijun_core::evaluate::CatalogEvaluation>, ApiError> {

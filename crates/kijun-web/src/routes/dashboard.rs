@@ -90,6 +90,8 @@ pub async fn build(
     tenant_id: &str,
     today: CivilDate,
 ) -> Result<Dashboard, ApiError> {
+    // Bounded: see `AppState::heavy`.
+    let _permit = state.heavy.acquire().await.map_err(ApiError::internal)?;
     let settings = state.tenant_settings(Some(tenant_id)).await?;
     let services = state.store.services_in_tenant(tenant_id).await?;
     let assessments = state.store.assessments_in_tenant(tenant_id).await?;
@@ -100,11 +102,15 @@ pub async fn build(
     let mut overdue = Vec::new();
     let mut expiring = Vec::new();
     let mut due = Vec::new();
+    // Each service's assessments, newest first (assessments_in_tenant's order).
+    let mut by_service: BTreeMap<&str, Vec<&kijun_store::assessment::AssessmentRecord>> =
+        BTreeMap::new();
+    for a in &assessments {
+        by_service.entry(a.service_id.as_str()).or_default().push(a);
+    }
+    let none = Vec::new();
     for s in &services {
-        let mine: Vec<_> = assessments
-            .iter()
-            .filter(|a| a.service_id == s.id)
-            .collect();
+        let mine = by_service.get(s.id.as_str()).unwrap_or(&none);
         // assessments_in_tenant is newest first.
         let status = match mine.first() {
             None => "未審査",
@@ -117,7 +123,7 @@ pub async fn build(
         };
         *by_status.entry(status).or_default() += 1;
 
-        for a in &mine {
+        for a in mine {
             if a.status == "open" {
                 let n = |state: &str| {
                     counts

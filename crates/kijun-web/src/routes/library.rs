@@ -236,8 +236,10 @@ pub async fn revoke(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Keeps a just-saved assessment answer in the organisation's library.
-pub async fn remember(
+/// The library entry a vendor's saved answer becomes (its organisation's
+/// answer for the requirement, origin: the assessment's tenant); `None` for
+/// a principal without an organisation. Saved in the answer's transaction.
+pub fn remembered(
     state: &AppState,
     p: &Principal,
     a: &AssessmentRecord,
@@ -245,11 +247,9 @@ pub async fn remember(
     requirement: &str,
     party: &str,
     answer: &Value,
-) -> Result<(), ApiError> {
-    let Ok(org) = own_org(p) else {
-        return Ok(());
-    };
-    let entry = LibraryEntry {
+) -> Option<LibraryEntry> {
+    let org = own_org(p).ok()?;
+    Some(LibraryEntry {
         organisation_id: org,
         product: String::new(),
         scope: "requirement".into(),
@@ -258,12 +258,7 @@ pub async fn remember(
         answer: answer.clone(),
         origin_tenant_id: Some(a.tenant_id.clone()),
         updated_at: state.now(),
-    };
-    state
-        .store
-        .upsert_library_entry(&entry, Some(&p.user.id))
-        .await?;
-    Ok(())
+    })
 }
 
 /// Pre-fills `party`'s unanswered open items of `a` from organisation
