@@ -19,6 +19,10 @@ const SCRIPTS: &[(&str, &str)] = &[
         "browser::reviewer_and_vendor_assessment_paths",
         "assessment_paths.mjs",
     ),
+    (
+        "browser::service_record_edited_without_javascript",
+        "service_details.mjs",
+    ),
 ];
 
 fn browser_dir() -> PathBuf {

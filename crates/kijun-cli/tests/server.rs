@@ -2366,3 +2366,799 @@ fn reassessment_cycle_is_checked() {
         (200, Some(24))
     );
 }
+
+// ---------------------------------------------------------------------------
+// The service record through the UI's forms (ui_services.rs)
+
+fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(char::from(b));
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Posts an HTML form as the browser does (`csrf_token` as the hidden
+/// field, no CSRF header) without following the redirect: the status and
+/// the `Location` (after a success) or the page (otherwise).
+fn form_post_with(c: &Client, csrf: &str, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let mut body = format!("csrf_token={}", urlencode(csrf));
+    for (k, v) in fields {
+        body.push_str(&format!("&{}={}", urlencode(k), urlencode(v)));
+    }
+    let mut req = ureq::http::Request::builder()
+        .method("POST")
+        .uri(format!("{}{path}", c.base))
+        .header("content-type", "application/x-www-form-urlencoded");
+    if let Some(cookie) = &c.cookie {
+        req = req.header("cookie", cookie.as_str());
+    }
+    let mut resp = agent.run(req.body(body).unwrap()).unwrap();
+    let status = resp.status().as_u16();
+    if let Some(location) = resp.headers().get("location") {
+        return (status, location.to_str().unwrap().to_owned());
+    }
+    (status, resp.body_mut().read_to_string().unwrap_or_default())
+}
+
+/// A form's fields, as posted.
+type Fields<'a> = &'a [(&'a str, &'a str)];
+
+fn form_post(c: &Client, path: &str, fields: Fields) -> (u16, String) {
+    form_post_with(c, c.csrf.as_deref().unwrap(), path, fields)
+}
+
+/// The `value` of the form control named `name` in a page.
+fn form_value(html: &str, name: &str) -> String {
+    let key = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&key)
+        .unwrap_or_else(|| panic!("no {name} in {html}"))
+        + key.len();
+    let end = start + html[start..].find('"').unwrap();
+    html[start..end].to_owned()
+}
+
+fn html(c: &mut Client, path: &str) -> (u16, String) {
+    let (status, body) = c.get(path);
+    (status, body.as_str().unwrap_or_default().to_owned())
+}
+
+/// The version hidden in the edit form at `path` (the service's last update).
+fn form_version(c: &mut Client, path: &str) -> String {
+    let (status, page) = html(c, path);
+    assert_eq!(status, 200, "{path}: {page}");
+    form_value(&page, "version")
+}
+
+fn stored_details(c: &mut Client, id: &str) -> Value {
+    let (status, s) = c.get(&format!("/api/v1/services/{id}"));
+    assert_eq!(status, 200, "{s}");
+    s["details"]["details"].clone()
+}
+
+/// Every profile attribute as the basic form posts it (checkboxes only
+/// when checked).
+fn profile_fields(ismap: bool) -> Vec<(&'static str, &'static str)> {
+    let mut f = vec![
+        ("attr_service_model", "saas"),
+        ("attr_confidentiality_class", "2"),
+        ("attr_network_segment", "lgwan"),
+        ("attr_handles_personal_info", "true"),
+        ("attr_subcontracting", "true"),
+    ];
+    if ismap {
+        f.push(("attr_ismap_registered", "true"));
+    }
+    f
+}
+
+#[test]
+fn a_reviewer_edits_the_service_record_through_the_ui_forms() {
+    let s = TestServer::start();
+    let (mut admin, _) = s.admin();
+    let (_, t) = admin.call(
+        "POST",
+        "/api/v1/tenants",
+        json!({"slug": "city-a", "name": "A市"}),
+    );
+    let t = t["id"].as_str().unwrap().to_owned();
+    let (mut rev, _) = tenant_user(&s, &mut admin, &t, "reviewer-a", "reviewer");
+
+    // Registered from the register's form, then shown with its notice.
+    let (status, location) = form_post(
+        &rev,
+        "/services",
+        &[
+            ("name", "電子申請システム"),
+            ("purpose", "住民からの申請受付"),
+            ("department", "情報政策課"),
+            ("provider_org_id", ""),
+            ("integrator_org_id", ""),
+            ("service_model", "saas"),
+            ("confidentiality_class", "2"),
+            ("network_segment", "internet"),
+            ("subcontracting", "true"),
+        ],
+    );
+    assert_eq!(status, 303, "{location}");
+    let id = location
+        .strip_prefix("/services/")
+        .and_then(|r| r.strip_suffix("?done=created"))
+        .unwrap()
+        .to_owned();
+    let svc = format!("/services/{id}");
+    let (status, page) = html(&mut rev, &format!("{svc}?done=created"));
+    assert_eq!(status, 200);
+    assert!(page.contains("サービスを登録しました"), "{page}");
+    let mut saves = 0;
+
+    // Contract period, data locations, governing law and court.
+    let version = form_version(&mut rev, &format!("{svc}/contract"));
+    let (status, location) = form_post(
+        &rev,
+        &format!("{svc}/contract"),
+        &[
+            ("version", &version),
+            ("contract_start", "2026-04-01"),
+            ("contract_end", "2031-03-31"),
+            (
+                "data_locations",
+                "日本（東京リージョン）\r\n\r\n 日本（大阪リージョン） ",
+            ),
+            ("governing_law", "日本法"),
+            ("court", "東京地方裁判所"),
+        ],
+    );
+    assert_eq!(
+        (status, location.as_str()),
+        (303, format!("{svc}?done=contract#contract").as_str())
+    );
+    saves += 1;
+    let d = stored_details(&mut rev, &id);
+    assert_eq!(d["contract_start"], "2026-04-01");
+    assert_eq!(d["contract_end"], "2031-03-31");
+    assert_eq!(
+        d["data_locations"],
+        json!(["日本（東京リージョン）", "日本（大阪リージョン）"])
+    );
+    assert_eq!(
+        (d["governing_law"].as_str(), d["court"].as_str()),
+        (Some("日本法"), Some("東京地方裁判所"))
+    );
+    let (_, page) = html(&mut rev, &format!("{svc}?done=contract"));
+    assert!(page.contains("契約・データの所在を保存しました"));
+    assert!(
+        page.contains("2026年4月1日 から 2031年3月31日 まで"),
+        "{page}"
+    );
+
+    // A stale form (the service changed since it was shown) is refused.
+    let (status, page) = form_post(
+        &rev,
+        &format!("{svc}/contract"),
+        &[("version", &version), ("contract_start", "2020-01-01")],
+    );
+    assert_eq!(status, 409, "{page}");
+    assert_eq!(
+        stored_details(&mut rev, &id)["contract_start"],
+        "2026-04-01"
+    );
+    // So is a wrong CSRF token.
+    let version = form_version(&mut rev, &format!("{svc}/contract"));
+    let (status, _) = form_post_with(
+        &rev,
+        "not-the-token",
+        &format!("{svc}/contract"),
+        &[("version", &version), ("contract_start", "2020-01-01")],
+    );
+    assert_eq!(status, 403);
+    assert_eq!(
+        stored_details(&mut rev, &id)["contract_start"],
+        "2026-04-01"
+    );
+
+    // Registrations: ISMAP with its validity, LGWAN-ASP without one.
+    let version = form_version(&mut rev, &format!("{svc}/registrations"));
+    let (status, location) = form_post(
+        &rev,
+        &format!("{svc}/registrations"),
+        &[
+            ("version", &version),
+            ("ismap_number", "C21-0001-1"),
+            ("ismap_valid_until", "2027-03-31"),
+            ("ismap_liu_number", ""),
+            ("ismap_liu_valid_until", ""),
+            ("lgwan_asp_number", "LGWAN-ASP-0123"),
+            ("lgwan_asp_valid_until", ""),
+        ],
+    );
+    assert_eq!(
+        (status, location.contains("done=registrations")),
+        (303, true)
+    );
+    saves += 1;
+    let d = stored_details(&mut rev, &id);
+    assert_eq!(
+        d["ismap"],
+        json!({"number": "C21-0001-1", "valid_until": "2027-03-31"})
+    );
+    assert_eq!(d["ismap_liu"], Value::Null);
+    assert_eq!(
+        d["lgwan_asp"],
+        json!({"number": "LGWAN-ASP-0123", "valid_until": null})
+    );
+
+    // Certifications: add, edit (to one outside the list), add, remove.
+    let cert = |rev: &mut Client, path: &str, fields: &[(&str, &str)]| {
+        let version = form_version(rev, &format!("{svc}/certifications/new"));
+        let mut all = vec![("version", version.as_str())];
+        all.extend_from_slice(fields);
+        form_post(rev, path, &all)
+    };
+    let (status, location) = cert(
+        &mut rev,
+        &format!("{svc}/certifications"),
+        &[
+            ("kind", "ISO/IEC 27001"),
+            ("other_name", ""),
+            ("issuer", "JQA"),
+            ("scope", "クラウドサービスの提供"),
+            ("valid_until", "2027-06-30"),
+        ],
+    );
+    assert_eq!(
+        (status, location.contains("done=cert_added")),
+        (303, true),
+        "{location}"
+    );
+    let (status, page) = html(&mut rev, &format!("{svc}/certifications/1"));
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<option value=\"ISO/IEC 27001\" selected>"),
+        "{page}"
+    );
+    let (status, location) = cert(
+        &mut rev,
+        &format!("{svc}/certifications/1"),
+        &[
+            ("kind", "other"),
+            ("other_name", "ISO/IEC 27701"),
+            ("issuer", "BSI"),
+            ("scope", ""),
+            ("valid_until", ""),
+        ],
+    );
+    assert_eq!(
+        (status, location.contains("done=cert_saved")),
+        (303, true),
+        "{location}"
+    );
+    let (status, _) = cert(
+        &mut rev,
+        &format!("{svc}/certifications"),
+        &[
+            ("kind", "SOC 2"),
+            ("issuer", "監査法人"),
+            ("valid_until", "2026-12-31"),
+        ],
+    );
+    assert_eq!(status, 303);
+    saves += 3;
+    assert_eq!(
+        stored_details(&mut rev, &id)["certifications"],
+        json!([
+            {"name": "ISO/IEC 27701", "issuer": "BSI", "scope": "", "valid_until": null},
+            {"name": "SOC 2", "issuer": "監査法人", "scope": "", "valid_until": "2026-12-31"},
+        ])
+    );
+    let (status, location) = cert(&mut rev, &format!("{svc}/certifications/1/delete"), &[]);
+    assert_eq!(
+        (status, location.contains("done=cert_removed")),
+        (303, true),
+        "{location}"
+    );
+    saves += 1;
+    assert_eq!(
+        stored_details(&mut rev, &id)["certifications"],
+        json!([{"name": "SOC 2", "issuer": "監査法人", "scope": "", "valid_until": "2026-12-31"}])
+    );
+    assert_eq!(
+        html(&mut rev, &format!("{svc}/certifications/2")).0,
+        404,
+        "no second row any more"
+    );
+
+    // Subcontractors, nested: a chain three tiers deep, then one edited.
+    for (parent, name, work) in [
+        ("", "保守株式会社", "運用保守"),
+        ("1", "孫請株式会社", "監視"),
+        ("1.1", "ひ孫請株式会社", "夜間監視"),
+        ("", "開発株式会社", "機能追加"),
+    ] {
+        let new = if parent.is_empty() {
+            format!("{svc}/subcontractors/new")
+        } else {
+            format!("{svc}/subcontractors/new?parent={parent}")
+        };
+        let version = form_version(&mut rev, &new);
+        let (status, location) = form_post(
+            &rev,
+            &format!("{svc}/subcontractors"),
+            &[
+                ("version", &version),
+                ("parent", parent),
+                ("name", name),
+                ("work", work),
+                ("security_officer", "山田"),
+                ("personal_info_manager", "佐藤"),
+                ("staff", "3名"),
+            ],
+        );
+        assert_eq!(
+            (status, location.contains("done=sub_added")),
+            (303, true),
+            "{location}"
+        );
+        saves += 1;
+    }
+    let version = form_version(&mut rev, &format!("{svc}/subcontractors/1.1"));
+    let (status, _) = form_post(
+        &rev,
+        &format!("{svc}/subcontractors/1.1"),
+        &[
+            ("version", &version),
+            ("name", "孫請株式会社"),
+            ("work", "監視（24時間）"),
+            ("security_officer", "鈴木"),
+            ("personal_info_manager", "高橋"),
+            ("staff", ""),
+        ],
+    );
+    assert_eq!(status, 303);
+    saves += 1;
+    let d = stored_details(&mut rev, &id);
+    assert_eq!(d["subcontractors"][0]["name"], "保守株式会社");
+    assert_eq!(d["subcontractors"][1]["name"], "開発株式会社");
+    let second = &d["subcontractors"][0]["subcontractors"][0];
+    assert_eq!(
+        (
+            second["name"].as_str(),
+            second["work"].as_str(),
+            second["security_officer"].as_str(),
+            second["staff"].as_str()
+        ),
+        (
+            Some("孫請株式会社"),
+            Some("監視（24時間）"),
+            Some("鈴木"),
+            Some("")
+        )
+    );
+    assert_eq!(second["subcontractors"][0]["name"], "ひ孫請株式会社");
+    let (_, page) = html(&mut rev, &svc);
+    assert!(page.contains(">1.1.1 ひ孫請株式会社</h5>"), "{page}");
+    assert!(page.contains(">2 開発株式会社</h3>"), "{page}");
+
+    // Basic information and profile: the details stay as they are.
+    let version = form_version(&mut rev, &format!("{svc}/basic"));
+    let mut fields = vec![
+        ("version", version.as_str()),
+        ("name", "電子申請システム（更新）"),
+        ("purpose", "住民・事業者からの申請受付"),
+        ("department", "デジタル推進課"),
+        ("provider_org_id", ""),
+        ("integrator_org_id", ""),
+    ];
+    fields.extend(profile_fields(true));
+    let (status, location) = form_post(&rev, &format!("{svc}/basic"), &fields);
+    assert_eq!(
+        (status, location.contains("done=basic")),
+        (303, true),
+        "{location}"
+    );
+    saves += 1;
+    let (_, record) = rev.get(&format!("/api/v1/services/{id}"));
+    assert_eq!(
+        (record["name"].as_str(), record["department"].as_str()),
+        (Some("電子申請システム（更新）"), Some("デジタル推進課"))
+    );
+    let profile = &record["details"]["profile"];
+    assert_eq!(
+        (
+            profile["ismap_registered"].as_bool(),
+            profile["network_segment"].as_str(),
+            profile["remote_maintenance"].as_bool()
+        ),
+        (Some(true), Some("lgwan"), Some(false))
+    );
+    assert_eq!(record["details"]["details"], d, "the details are kept");
+
+    // Removing a tier that has tiers below it needs the confirmation.
+    let version = form_version(&mut rev, &format!("{svc}/subcontractors/1"));
+    let (status, page) = form_post(
+        &rev,
+        &format!("{svc}/subcontractors/1/delete"),
+        &[("version", &version)],
+    );
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("id=\"confirm_subtree-error\""), "{page}");
+    let (status, _) = form_post(
+        &rev,
+        &format!("{svc}/subcontractors/1/delete"),
+        &[("version", &version), ("confirm_subtree", "true")],
+    );
+    assert_eq!(status, 303);
+    saves += 1;
+    let subs = stored_details(&mut rev, &id)["subcontractors"].clone();
+    assert_eq!(subs.as_array().map(Vec::len), Some(1));
+    assert_eq!(subs[0]["name"], "開発株式会社");
+
+    // Every save was one `service_updated` entry, as an API update is.
+    let actions = audit_actions(&mut admin, &format!("?tenant_id={t}"));
+    assert_eq!(
+        actions.iter().filter(|a| *a == "service_updated").count(),
+        saves,
+        "{actions:?}"
+    );
+}
+
+#[test]
+fn the_subcontractor_chain_stops_at_the_core_depth_limit() {
+    let s = TestServer::start();
+    let (mut admin, _) = s.admin();
+    let (_, t) = admin.call(
+        "POST",
+        "/api/v1/tenants",
+        json!({"slug": "city-a", "name": "A市"}),
+    );
+    let t = t["id"].as_str().unwrap().to_owned();
+    let (_, svc) = admin.call(
+        "POST",
+        &format!("/api/v1/tenants/{t}/services"),
+        json!({"name": "x", "purpose": "y", "department": "z"}),
+    );
+    let id = svc["id"].as_str().unwrap().to_owned();
+    let mut parent = String::new();
+    for depth in 1..=10 {
+        let version = form_version(
+            &mut admin,
+            &format!("/services/{id}/subcontractors/new?parent={parent}"),
+        );
+        let (status, location) = form_post(
+            &admin,
+            &format!("/services/{id}/subcontractors"),
+            &[
+                ("version", &version),
+                ("parent", &parent),
+                ("name", &format!("第{depth}層株式会社")),
+                ("work", "保守"),
+            ],
+        );
+        assert_eq!(status, 303, "depth {depth}: {location}");
+        parent = if parent.is_empty() {
+            "1".into()
+        } else {
+            format!("{parent}.1")
+        };
+    }
+    let (status, page) = html(
+        &mut admin,
+        &format!("/services/{id}/subcontractors/new?parent={parent}"),
+    );
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("10階層まで"), "{page}");
+    let (_, page) = html(&mut admin, &format!("/services/{id}"));
+    assert_eq!(
+        page.matches("この再委託先の下に追加").count(),
+        9,
+        "no add action on the tenth tier"
+    );
+    assert!(
+        page.contains("aria-level=\"12\""),
+        "deep tiers stay headings: {page}"
+    );
+}
+
+#[test]
+fn service_edit_forms_refuse_exactly_as_the_api_does() {
+    let s = TestServer::start();
+    let (mut admin, _) = s.admin();
+    let mut tenant = |slug: &str| {
+        let (_, t) = admin.call(
+            "POST",
+            "/api/v1/tenants",
+            json!({"slug": slug, "name": slug}),
+        );
+        t["id"].as_str().unwrap().to_owned()
+    };
+    let (ta, tb) = (tenant("city-a"), tenant("city-b"));
+    let (mut rev_a, _) = tenant_user(&s, &mut admin, &ta, "reviewer-a", "reviewer");
+    let (mut viewer, _) = tenant_user(&s, &mut admin, &ta, "viewer-a", "viewer");
+    let (mut rev_b, _) = tenant_user(&s, &mut admin, &tb, "reviewer-b", "reviewer");
+    let (_, org) = admin.call(
+        "POST",
+        "/api/v1/organisations",
+        json!({"name": "クラウド株式会社", "kind": "provider"}),
+    );
+    let (mut vendor, _) = vendor_session(&s, &mut admin, org["id"].as_str().unwrap(), "vendor1");
+
+    let input = json!({
+        "name": "電子申請システム", "purpose": "申請受付", "department": "情報政策課",
+        "provider_org_id": org["id"],
+        "details": {
+            "contract_start": "2026-04-01",
+            "ismap": {"number": "C21-0001-1", "valid_until": "2027-03-31"},
+            "certifications": [{"name": "ISO/IEC 27001", "issuer": "JQA", "scope": "全社", "valid_until": "2027-06-30"}],
+            "subcontractors": [{"name": "保守株式会社", "work": "運用保守", "security_officer": "山田", "personal_info_manager": "佐藤"}]
+        }
+    });
+    let (status, svc) = rev_a.call(
+        "POST",
+        &format!("/api/v1/tenants/{ta}/services"),
+        input.clone(),
+    );
+    assert_eq!(status, 201, "{svc}");
+    let id = svc["id"].as_str().unwrap().to_owned();
+    let (_, before) = rev_a.get(&format!("/api/v1/services/{id}"));
+    let version = form_version(&mut rev_a, &format!("/services/{id}/contract"));
+
+    // The viewer reads everything, and gets no edit links.
+    let (status, page) = html(&mut viewer, &format!("/services/{id}"));
+    assert_eq!(status, 200);
+    for shown in [
+        "C21-0001-1",
+        "2027年3月31日",
+        "ISO/IEC 27001",
+        "JQA",
+        "保守株式会社",
+        "運用保守",
+        "2026年4月1日",
+    ] {
+        assert!(page.contains(shown), "{shown} shown read-only: {page}");
+    }
+    assert!(
+        !page.contains(&format!("/services/{id}/contract")),
+        "{page}"
+    );
+    assert!(!page.contains("この再委託先の下に追加"), "{page}");
+
+    let gets = [
+        "basic",
+        "contract",
+        "registrations",
+        "certifications/new",
+        "certifications/1",
+        "subcontractors/new",
+        "subcontractors/new?parent=1",
+        "subcontractors/1",
+    ];
+    let posts: [(&str, Fields); 9] = [
+        (
+            "basic",
+            &[
+                ("name", "乗っ取り"),
+                ("purpose", "x"),
+                ("department", "x"),
+                ("provider_org_id", ""),
+                ("integrator_org_id", ""),
+                ("attr_service_model", "saas"),
+                ("attr_confidentiality_class", "1"),
+                ("attr_network_segment", "internet"),
+            ],
+        ),
+        (
+            "contract",
+            &[
+                ("contract_start", "2020-01-01"),
+                ("contract_end", ""),
+                ("data_locations", "x"),
+                ("governing_law", "x"),
+                ("court", "x"),
+            ],
+        ),
+        ("registrations", &[("ismap_number", "X-1")]),
+        ("certifications", &[("kind", "SOC 3"), ("issuer", "x")]),
+        ("certifications/1", &[("kind", "SOC 3"), ("issuer", "x")]),
+        ("certifications/1/delete", &[]),
+        (
+            "subcontractors",
+            &[("parent", ""), ("name", "x"), ("work", "x")],
+        ),
+        ("subcontractors/1", &[("name", "x"), ("work", "x")]),
+        ("subcontractors/1/delete", &[]),
+    ];
+    for (who, c, expected) in [
+        ("vendor", &mut vendor, 404),
+        ("another tenant's reviewer", &mut rev_b, 404),
+        ("viewer", &mut viewer, 403),
+    ] {
+        // The API's answer…
+        let (status, body) = c.call("PUT", &format!("/api/v1/services/{id}"), input.clone());
+        assert_eq!(status, expected, "{who}: API PUT: {body}");
+        // …is the UI's, for every edit page and every form.
+        for g in gets {
+            let (status, page) = html(c, &format!("/services/{id}/{g}"));
+            assert_eq!(status, expected, "{who}: GET {g}: {page}");
+        }
+        for (path, fields) in posts {
+            let mut all = vec![("version", version.as_str())];
+            all.extend_from_slice(fields);
+            let (status, page) = form_post(c, &format!("/services/{id}/{path}"), &all);
+            assert_eq!(status, expected, "{who}: POST {path}: {page}");
+        }
+    }
+    assert_eq!(vendor.get(&format!("/api/v1/services/{id}")).0, 404);
+    assert_eq!(html(&mut vendor, &format!("/services/{id}")).0, 404);
+    assert_eq!(html(&mut rev_b, &format!("/services/{id}")).0, 404);
+    let (_, after) = rev_a.get(&format!("/api/v1/services/{id}"));
+    assert_eq!(after, before, "nothing changed");
+    let actions = audit_actions(&mut admin, &format!("?tenant_id={ta}"));
+    assert!(
+        !actions.iter().any(|a| a == "service_updated"),
+        "{actions:?}"
+    );
+}
+
+#[test]
+fn invalid_service_forms_show_the_field_errors_and_change_nothing() {
+    let s = TestServer::start();
+    let (mut admin, _) = s.admin();
+    let (_, t) = admin.call(
+        "POST",
+        "/api/v1/tenants",
+        json!({"slug": "city-a", "name": "A市"}),
+    );
+    let t = t["id"].as_str().unwrap().to_owned();
+    let (mut rev, _) = tenant_user(&s, &mut admin, &t, "reviewer-a", "reviewer");
+    let (status, svc) = rev.call(
+        "POST",
+        &format!("/api/v1/tenants/{t}/services"),
+        json!({"name": "電子申請システム", "purpose": "申請受付", "department": "情報政策課",
+               "details": {"contract_start": "2026-04-01", "contract_end": "2031-03-31",
+                           "certifications": [{"name": "SOC 2", "issuer": "監査法人", "valid_until": null}],
+                           "subcontractors": [{"name": "保守株式会社", "work": "運用保守", "security_officer": "", "personal_info_manager": "",
+                                               "subcontractors": [{"name": "孫請株式会社", "work": "監視", "security_officer": "", "personal_info_manager": ""}]}]}}),
+    );
+    assert_eq!(status, 201, "{svc}");
+    let id = svc["id"].as_str().unwrap().to_owned();
+    let (_, before) = rev.get(&format!("/api/v1/services/{id}"));
+    let version = form_version(&mut rev, &format!("/services/{id}/contract"));
+    // (form, fields, the field at fault, its message)
+    let cases: [(&str, Fields, &str, &str); 10] = [
+        (
+            "contract",
+            &[
+                ("contract_start", "2026-04-01"),
+                ("contract_end", "2025-03-31"),
+                ("governing_law", "日本法"),
+            ],
+            "contract_end",
+            "契約終了日は契約開始日（2026年4月1日）以降の日付にしてください",
+        ),
+        (
+            "contract",
+            &[("contract_start", "2026-02-30")],
+            "contract_start",
+            "契約開始日は実在する日付を",
+        ),
+        (
+            "registrations",
+            &[("ismap_number", ""), ("ismap_valid_until", "2027-03-31")],
+            "ismap_number",
+            "ISMAP の有効期限を入力する場合は登録番号も入力してください",
+        ),
+        (
+            "certifications",
+            &[("kind", ""), ("issuer", "JQA")],
+            "kind",
+            "認証の種類を一覧から選んでください",
+        ),
+        (
+            "certifications/1",
+            &[("kind", "other"), ("other_name", ""), ("issuer", "JQA")],
+            "other_name",
+            "認証の名称を入力してください",
+        ),
+        (
+            "certifications/1",
+            &[("kind", "SOC 3"), ("issuer", "")],
+            "issuer",
+            "認証機関を入力してください",
+        ),
+        (
+            "subcontractors",
+            &[("parent", "1"), ("name", " "), ("work", "保守")],
+            "name",
+            "再委託先事業者名を入力してください",
+        ),
+        (
+            "subcontractors/1.1",
+            &[("name", "孫請株式会社"), ("work", "")],
+            "work",
+            "再委託内容を入力してください",
+        ),
+        (
+            "basic",
+            &[
+                ("name", ""),
+                ("purpose", "x"),
+                ("department", "x"),
+                ("provider_org_id", ""),
+                ("integrator_org_id", ""),
+                ("attr_service_model", "mainframe"),
+                ("attr_confidentiality_class", "2"),
+                ("attr_network_segment", "internet"),
+            ],
+            "name",
+            "サービス名を入力してください",
+        ),
+        (
+            "subcontractors/1/delete",
+            &[],
+            "confirm_subtree",
+            "下にある再委託先 1 件も削除されます",
+        ),
+    ];
+    for (path, fields, field, message) in cases {
+        let mut all = vec![("version", version.as_str())];
+        all.extend_from_slice(fields);
+        let (status, page) = form_post(&rev, &format!("/services/{id}/{path}"), &all);
+        assert_eq!(status, 400, "{path}: {page}");
+        // The message sits with its field (and in the summary, linked to it).
+        let at = page
+            .find(&format!("<p class=\"error\" id=\"{field}-error\">"))
+            .unwrap_or_else(|| panic!("{path}: no error for {field}: {page}"));
+        assert!(
+            page[at..].split("</p>").next().unwrap().contains(message),
+            "{path}: {page}"
+        );
+        assert!(
+            page.contains(&format!("<a href=\"#{field}\">")),
+            "{path}: {page}"
+        );
+        assert!(page.contains("aria-invalid=\"true\""), "{path}");
+        assert!(page.contains("登録内容は変更されていません"), "{path}");
+    }
+    // The basic form also names the bad attribute.
+    let mut all = vec![("version", version.as_str())];
+    all.extend_from_slice(&[
+        ("name", "x"),
+        ("purpose", "x"),
+        ("department", "x"),
+        ("provider_org_id", "no-such-org"),
+        ("integrator_org_id", ""),
+        ("attr_service_model", "mainframe"),
+        ("attr_confidentiality_class", "9"),
+        ("attr_network_segment", "internet"),
+    ]);
+    let (status, page) = form_post(&rev, &format!("/services/{id}/basic"), &all);
+    assert_eq!(status, 400);
+    for field in [
+        "provider_org_id",
+        "attr_service_model",
+        "attr_confidentiality_class",
+    ] {
+        assert!(
+            page.contains(&format!("id=\"{field}-error\"")),
+            "{field}: {page}"
+        );
+    }
+    let (_, after) = rev.get(&format!("/api/v1/services/{id}"));
+    assert_eq!(after, before, "nothing saved");
+    let actions = audit_actions(&mut admin, &format!("?tenant_id={t}"));
+    assert!(
+        !actions.iter().any(|a| a == "service_updated"),
+        "{actions:?}"
+    );
+}

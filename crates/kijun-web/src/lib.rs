@@ -15,7 +15,9 @@
 //! - [`openapi`]: the OpenAPI 3.1 document of the JSON API.
 //! - [`log`]: operational log lines that never panic.
 //! - [`ui`]: the server-rendered Japanese UI.
-//! - [`ui_assessments`]: the UI of the service register and assessments.
+//! - [`ui_assessments`]: the UI of assessments.
+//! - [`ui_services`]: the UI of the service register: a service's full
+//!   record, and its edit forms for staff who may edit services.
 //! - [`tls`]: optional built-in TLS restricted to CRYPTREC-listed algorithms.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -34,6 +36,7 @@ pub mod state;
 pub mod tls;
 pub mod ui;
 pub mod ui_assessments;
+pub mod ui_services;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -83,7 +86,9 @@ async fn not_found() -> ApiError {
 
 /// The router with every route.
 pub fn router(state: AppState) -> Router {
-    use routes::{admin, assessments, audit, auth, catalogs, dashboard, evidence, health, library};
+    use routes::{
+        admin, assessments, audit, auth, catalogs, dashboard, evidence, health, library, reports,
+    };
     let api = Router::new()
         .route("/setup", post(auth::setup))
         .route("/auth/login", post(auth::login))
@@ -159,6 +164,11 @@ pub fn router(state: AppState) -> Router {
             post(assessments::record_verdict),
         )
         .route("/assessments/{id}/history", get(assessments::history))
+        .route("/assessments/{id}/report", get(reports::assessment_report))
+        .route(
+            "/assessments/{id}/checklist",
+            get(reports::checklist_report),
+        )
         .route(
             "/assessments/{id}/evidence",
             get(evidence::list)
@@ -216,9 +226,53 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/services",
-            get(ui_assessments::services_page).post(ui_assessments::services_create),
+            get(ui_services::services_page).post(ui_services::services_create),
         )
-        .route("/services/{id}", get(ui_assessments::service_page))
+        .route("/services/{id}", get(ui_services::service_page))
+        .route(
+            "/services/{id}/basic",
+            get(ui_services::basic_page).post(ui_services::basic_submit),
+        )
+        .route(
+            "/services/{id}/contract",
+            get(ui_services::contract_page).post(ui_services::contract_submit),
+        )
+        .route(
+            "/services/{id}/registrations",
+            get(ui_services::registrations_page).post(ui_services::registrations_submit),
+        )
+        .route(
+            "/services/{id}/certifications",
+            post(ui_services::certification_create),
+        )
+        .route(
+            "/services/{id}/certifications/new",
+            get(ui_services::certification_new),
+        )
+        .route(
+            "/services/{id}/certifications/{n}",
+            get(ui_services::certification_page).post(ui_services::certification_submit),
+        )
+        .route(
+            "/services/{id}/certifications/{n}/delete",
+            post(ui_services::certification_delete),
+        )
+        .route(
+            "/services/{id}/subcontractors",
+            post(ui_services::subcontractor_create),
+        )
+        .route(
+            "/services/{id}/subcontractors/new",
+            get(ui_services::subcontractor_new),
+        )
+        .route(
+            "/services/{id}/subcontractors/{path}",
+            get(ui_services::subcontractor_page).post(ui_services::subcontractor_submit),
+        )
+        .route(
+            "/services/{id}/subcontractors/{path}/delete",
+            post(ui_services::subcontractor_delete),
+        )
         .route(
             "/services/{id}/assessments",
             post(ui_assessments::open_assessment),
@@ -368,6 +422,7 @@ impl Server {
                 catalogs: Arc::new(catalogs),
                 vault: kijun_store::evidence::Vault::new(&key),
                 blobs: Arc::new(kijun_store::evidence::FsBlobStore::new(blobs_dir)),
+                heavy: Arc::new(tokio::sync::Semaphore::new(state::heavy_permits())),
             },
         })
     }

@@ -2785,6 +2785,11 @@ fn parameters() -> Value {
             "name": "tenant_id", "in": "path", "required": true, "schema": {"type": "string"},
             "description": "同意を撤回するテナントの ID / The tenant whose consent is revoked",
         },
+        "ReportFormat": {
+            "name": "format", "in": "query", "required": false,
+            "schema": {"type": "string", "enum": ["pdf", "html"], "default": "pdf"},
+            "description": "出力形式: pdf（日本語フォント埋め込み、A4）または html（印刷用 CSS 付き）。他の値やクエリパラメータは 400 invalid_field / pdf (Japanese font embedded, A4) or html (with print CSS); any other value or parameter: 400 invalid_field",
+        },
         "EvidenceFilename": {
             "name": "filename", "in": "query", "required": true, "schema": {"type": "string"},
             "description": "ファイル名（表示用と、ダウンロードの Content-Disposition 用。種類の判定には使わない）。URL エンコードする（日本語可）。パスの部分・制御文字・双方向テキスト制御文字を除き、200 文字まで（長い名前は拡張子を残して切る）、何も残らなければ evidence。省略や他のクエリパラメータは 400 invalid_field / The file's name, for display and the download's Content-Disposition only (never for the type check), URL-encoded; path, control and bidi characters are removed, at most 200 characters are kept; missing, or any other query parameter: 400 invalid_field",
@@ -2932,6 +2937,14 @@ struct Op {
     errors: Vec<(u16, Vec<&'static str>)>,
     /// Whether a 500 `internal` is possible.
     can_fail: bool,
+}
+
+/// A report as PDF or HTML (`?format=`).
+fn report_content(description: &str) -> Value {
+    json!({"description": description, "content": {
+        "application/pdf": {"schema": {"contentMediaType": "application/pdf"}},
+        "text/html": {"schema": {"type": "string", "contentMediaType": "text/html"}},
+    }})
 }
 
 fn json_response(description: &str, schema: Value) -> Value {
@@ -3825,6 +3838,36 @@ fn ops() -> Vec<Op> {
             can_fail: true,
         },
         Op {
+            method: "GET",
+            path: "/assessments/{id}/report",
+            id: "getAssessmentReport",
+            tag: "assessments",
+            summary: "審査結果報告書 / The assessment result report",
+            description: "審査結果報告書（サービス、プロファイル、適用した基準、基準ごとの判定と集計、指摘事項、条件と期限、判定理由、審査者と判定日）を PDF または印刷用 HTML で返す。判定前は回答から算出した結果と「未判定」を示す。テナントのスタッフと閲覧者のみ。事業者と他テナントは 404。出力は監査ログ (assessment_report_exported) に記録される。 / The assessment result report (service, profile, catalogs, verdict and counts per catalog, gaps, conditions with due dates, note, reviewer and date) as PDF or printable HTML; before the decision it shows the computed result and 未判定. Tenant staff and viewers only; vendors and other tenants 404. Logged as assessment_report_exported.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("AssessmentId"), param_ref("ReportFormat")],
+            body: RequestBody::Empty,
+            ok: (200, report_content("審査結果報告書 / The report")),
+            errors: vec![(404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "GET",
+            path: "/assessments/{id}/checklist",
+            id: "getAssessmentChecklistReport",
+            tag: "assessments",
+            summary: "印刷用チェックリスト / The printable checklist",
+            description: "審査のチェックリスト（カタログごとに段階・分類で区切り、No・項目・要求事項・実施基準・実施例・対象者ごとの必須/推奨と回答・説明・指摘）を PDF（A4 横）または印刷用 HTML で返す。招待された事業者には自分の対象者の列だけ。テナントのスタッフと閲覧者にはすべて。それ以外は 404。出力は監査ログ (checklist_report_exported) に記録される。 / The assessment's checklist per catalog, grouped by phase and category, as PDF (A4 landscape) or printable HTML; an invited vendor sees only its own party. Others 404. Logged as checklist_report_exported.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("AssessmentId"), param_ref("ReportFormat")],
+            body: RequestBody::Empty,
+            ok: (200, report_content("チェックリスト / The checklist")),
+            errors: vec![(404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
             method: "POST",
             path: "/assessments/{id}/verdict",
             id: "recordAssessmentVerdict",
@@ -4633,7 +4676,7 @@ mod tests {
         assert_eq!(from_list, from_doc);
         assert!(from_list.contains(&("GET".to_owned(), "/api/v1/openapi.json".to_owned())));
         assert!(from_list.contains(&("GET".to_owned(), "/api/v1/tenants/{id}".to_owned())));
-        assert_eq!(listed.len(), 58);
+        assert_eq!(listed.len(), 60);
     }
 
     static NULL: Value = Value::Null;

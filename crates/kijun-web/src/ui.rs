@@ -190,11 +190,29 @@ pub trait CsrfField {
     fn csrf_token(&self) -> &str;
 }
 
-/// A form posted from a session page: the hidden `csrf_token` must equal the
-/// session's token, else the request is refused before the handler runs.
+/// A form posted from a fully signed-in session page (MFA done, no
+/// password change due): the hidden `csrf_token` must equal the session's
+/// token, else the request is refused before the handler runs. A session
+/// still waiting for MFA or a password change is sent there instead.
 pub struct UiForm<T>(pub Principal, pub T);
 
 impl<T: DeserializeOwned + CsrfField + Send> FromRequest<AppState> for UiForm<T> {
+    type Rejection = Response;
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let UiPendingForm(p, form) = UiPendingForm::<T>::from_request(req, state).await?;
+        if let Some(r) = fully_signed_in(&p) {
+            return Err(r);
+        }
+        Ok(UiForm(p, form))
+    }
+}
+
+/// A form posted from a session page in any state — the MFA, enrolment,
+/// password-change and sign-out forms, which a session must reach before
+/// it is fully signed in. Same CSRF check as [`UiForm`].
+pub struct UiPendingForm<T>(pub Principal, pub T);
+
+impl<T: DeserializeOwned + CsrfField + Send> FromRequest<AppState> for UiPendingForm<T> {
     type Rejection = Response;
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (parts, body) = req.into_parts();
@@ -219,7 +237,7 @@ impl<T: DeserializeOwned + CsrfField + Send> FromRequest<AppState> for UiForm<T>
                 "不正なリクエストです（CSRF トークンが一致しません）。画面を再読み込みしてからやり直してください",
             )));
         }
-        Ok(UiForm(p, form))
+        Ok(UiPendingForm(p, form))
     }
 }
 
@@ -469,7 +487,10 @@ fn after_mfa(next: &str) -> &'static str {
     }
 }
 
-pub async fn mfa_submit(State(state): State<AppState>, UiForm(p, f): UiForm<MfaForm>) -> Response {
+pub async fn mfa_submit(
+    State(state): State<AppState>,
+    UiPendingForm(p, f): UiPendingForm<MfaForm>,
+) -> Response {
     let non_empty = |s: Option<String>| s.filter(|v| !v.trim().is_empty());
     let req = MfaRequest {
         code: non_empty(f.code),
@@ -546,7 +567,7 @@ struct RecoveryPage {
 
 pub async fn enroll_submit(
     State(state): State<AppState>,
-    UiForm(p, f): UiForm<EnrollForm>,
+    UiPendingForm(p, f): UiPendingForm<EnrollForm>,
 ) -> Response {
     let req = ConfirmEnrollment {
         enrollment_token: f.enrollment_token,
@@ -622,7 +643,7 @@ impl CsrfField for PasswordForm {
 
 pub async fn password_submit(
     State(state): State<AppState>,
-    UiForm(p, f): UiForm<PasswordForm>,
+    UiPendingForm(p, f): UiPendingForm<PasswordForm>,
 ) -> Response {
     let req = PasswordChange {
         current_password: f.current_password,
@@ -648,7 +669,7 @@ impl CsrfField for CsrfOnly {
 
 pub async fn logout_submit(
     State(state): State<AppState>,
-    UiForm(p, _): UiForm<CsrfOnly>,
+    UiPendingForm(p, _): UiPendingForm<CsrfOnly>,
 ) -> Response {
     if let Err(e) = auth::end_session(&state, &p).await {
         return error_page(&e);

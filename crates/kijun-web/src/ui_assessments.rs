@@ -1,5 +1,5 @@
-//! The UI of the service register and assessments: the register and a
-//! service's page, the assessment list with filters, and the checklist laid
+//! The UI of assessments (the service register's screens are in
+//! `ui_services`): the assessment list with filters, and the checklist laid
 //! out like the seed documents (No, 項目, 要求事項, 実施基準・実施例, party and
 //! level, answer, check) where vendors answer their own party's items and
 //! reviewers confirm or return them and record the verdict. Every action
@@ -21,7 +21,7 @@ use serde_json::Value;
 use crate::error::{ApiError, ApiJson};
 use crate::principal::Principal;
 use crate::routes::assessments::{
-    self, Access, Condition, NewAssessment, NewInvitation, Review, ServiceInput, VerdictInput,
+    self, Access, Condition, NewAssessment, NewInvitation, Review, VerdictInput,
 };
 use crate::state::AppState;
 use crate::ui::{CsrfField, Nav, UiForm, UiUser, jp_date};
@@ -40,7 +40,7 @@ fn csrf(p: &Principal) -> String {
     }
 }
 
-fn phase_label(p: &str) -> &'static str {
+pub(crate) fn phase_label(p: &str) -> &'static str {
     match p {
         "selection" => "選定",
         "build" => "導入・構築",
@@ -50,7 +50,7 @@ fn phase_label(p: &str) -> &'static str {
     }
 }
 
-fn verdict_label(v: Option<&str>) -> &'static str {
+pub(crate) fn verdict_label(v: Option<&str>) -> &'static str {
     match v {
         Some("approved") => "承認",
         Some("conditional") => "条件付き承認",
@@ -59,7 +59,7 @@ fn verdict_label(v: Option<&str>) -> &'static str {
     }
 }
 
-fn status_label(s: &str) -> &'static str {
+pub(crate) fn status_label(s: &str) -> &'static str {
     if s == "decided" {
         "判定済み"
     } else {
@@ -69,7 +69,7 @@ fn status_label(s: &str) -> &'static str {
 
 /// The tenant a staff page is about: the user's own, or for a system
 /// administrator the `tenant` query parameter or the first tenant.
-async fn page_tenant(
+pub(crate) async fn page_tenant(
     state: &AppState,
     p: &Principal,
     wanted: Option<String>,
@@ -86,7 +86,7 @@ async fn page_tenant(
         .or_else(|| tenants.first().map(|t| t.id.clone())))
 }
 
-fn error_response(e: ApiError) -> Response {
+pub(crate) fn error_response(e: ApiError) -> Response {
     let page = Plain {
         nav: None,
         error: Some(e.message.clone()),
@@ -109,194 +109,9 @@ struct Plain {
 }
 
 // ---------------------------------------------------------------------------
-// Services
+// Opening an assessment from a service's page (`ui_services`)
 
-pub struct ServiceRow {
-    pub id: String,
-    pub name: String,
-    pub department: String,
-    pub purpose: String,
-    pub updated: String,
-}
-
-#[derive(Template)]
-#[template(path = "services.html")]
-struct ServicesPage {
-    nav: Option<Nav>,
-    error: Option<String>,
-    notice: Option<String>,
-    csrf_token: String,
-    manage: bool,
-    services: Vec<ServiceRow>,
-    providers: Vec<(String, String)>,
-    integrators: Vec<(String, String)>,
-}
-
-#[derive(Deserialize)]
-pub struct TenantQuery {
-    tenant: Option<String>,
-}
-
-async fn services_view(
-    state: &AppState,
-    p: &Principal,
-    tenant: Option<String>,
-    error: Option<String>,
-) -> Response {
-    let build = async {
-        let tenant = page_tenant(state, p, tenant)
-            .await?
-            .ok_or_else(ApiError::forbidden)?;
-        let list =
-            assessments::list_services(State(state.clone()), p.clone(), Path(tenant.clone()))
-                .await?
-                .0;
-        let orgs = state.store.organisations().await?;
-        let pick = |kind: &str| {
-            orgs.iter()
-                .filter(|o| o.kind == kind)
-                .map(|o| (o.id.clone(), o.name.clone()))
-                .collect::<Vec<_>>()
-        };
-        Ok::<_, ApiError>(ServicesPage {
-            nav: Nav::of(p),
-            error,
-            notice: None,
-            csrf_token: csrf(p),
-            manage: matches!(
-                p.role,
-                Role::SystemAdmin | Role::TenantAdmin | Role::Reviewer
-            ),
-            services: list
-                .into_iter()
-                .map(|s| ServiceRow {
-                    id: s.id,
-                    name: s.name,
-                    department: s.department,
-                    purpose: s.purpose,
-                    updated: jp_date(s.updated_at),
-                })
-                .collect(),
-            providers: pick("provider"),
-            integrators: pick("integrator"),
-        })
-    };
-    match build.await {
-        Ok(page) => render(&page),
-        Err(e) => error_response(e),
-    }
-}
-
-pub async fn services_page(
-    State(state): State<AppState>,
-    UiUser(p): UiUser,
-    Query(q): Query<TenantQuery>,
-) -> Response {
-    services_view(&state, &p, q.tenant, None).await
-}
-
-#[derive(Deserialize)]
-pub struct ServiceForm {
-    csrf_token: String,
-    name: String,
-    purpose: String,
-    department: String,
-    provider_org_id: String,
-    integrator_org_id: String,
-    service_model: String,
-    confidentiality_class: String,
-    network_segment: String,
-    #[serde(flatten)]
-    flags: HashMap<String, String>,
-}
-
-impl CsrfField for ServiceForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
-
-const FLAGS: &[&str] = &[
-    "ismap_registered",
-    "ismap_liu_registered",
-    "lgwan_asp",
-    "gov_cloud",
-    "handles_personal_info",
-    "subcontracting",
-    "remote_maintenance",
-];
-
-pub async fn services_create(
-    State(state): State<AppState>,
-    UiForm(p, f): UiForm<ServiceForm>,
-) -> Response {
-    let tenant = match page_tenant(&state, &p, None).await {
-        Ok(Some(t)) => t,
-        Ok(None) => return error_response(ApiError::forbidden()),
-        Err(e) => return error_response(e),
-    };
-    let mut profile = serde_json::Map::new();
-    for flag in FLAGS {
-        profile.insert(
-            (*flag).into(),
-            Value::Bool(f.flags.get(*flag).is_some_and(|v| v == "true")),
-        );
-    }
-    profile.insert("service_model".into(), Value::String(f.service_model));
-    profile.insert("network_segment".into(), Value::String(f.network_segment));
-    profile.insert(
-        "confidentiality_class".into(),
-        Value::from(f.confidentiality_class.parse::<i64>().unwrap_or(2)),
-    );
-    let non_empty = |s: String| Some(s).filter(|s| !s.is_empty());
-    let input = ServiceInput {
-        name: f.name,
-        purpose: f.purpose,
-        department: f.department,
-        provider_org_id: non_empty(f.provider_org_id),
-        integrator_org_id: non_empty(f.integrator_org_id),
-        profile,
-        details: None,
-    };
-    match assessments::create_service(
-        State(state.clone()),
-        p.clone(),
-        Path(tenant.clone()),
-        ApiJson(input),
-    )
-    .await
-    {
-        Ok(resp) => {
-            let body = axum::body::to_bytes(resp.into_body(), 1 << 20).await.ok();
-            let id = body
-                .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-                .and_then(|v| v["id"].as_str().map(str::to_owned))
-                .unwrap_or_default();
-            Redirect::to(&format!("/services/{id}")).into_response()
-        }
-        Err(e) => services_view(&state, &p, Some(tenant), Some(e.message)).await,
-    }
-}
-
-#[derive(Template)]
-#[template(path = "service.html")]
-struct ServicePage {
-    nav: Option<Nav>,
-    error: Option<String>,
-    notice: Option<String>,
-    csrf_token: String,
-    manage: bool,
-    id: String,
-    name: String,
-    purpose: String,
-    department: String,
-    provider: String,
-    integrator: String,
-    attributes: Vec<String>,
-    assessments: Vec<AssessmentRow>,
-    catalogs: Vec<(String, String)>,
-}
-
+/// One assessment in a list (the assessment list, a service's page).
 pub struct AssessmentRow {
     pub due: String,
     pub id: String,
@@ -306,82 +121,6 @@ pub struct AssessmentRow {
     pub status: &'static str,
     pub verdict: &'static str,
     pub opened: String,
-}
-
-async fn service_view(
-    state: &AppState,
-    p: &Principal,
-    id: &str,
-    error: Option<String>,
-) -> Response {
-    let build = async {
-        let s = assessments::get_service(State(state.clone()), p.clone(), Path(id.to_owned()))
-            .await?
-            .0;
-        let orgs = state.store.organisations().await?;
-        let org_name = |id: &Option<String>| {
-            id.as_ref()
-                .and_then(|i| orgs.iter().find(|o| &o.id == i))
-                .map_or("（未定）".to_owned(), |o| o.name.clone())
-        };
-        let mut attributes = Vec::new();
-        if let Some(map) = s.details.get("profile").and_then(Value::as_object) {
-            for attr in kijun_core::profile::ATTRIBUTES {
-                if let Some(v) = map.get(attr.name) {
-                    attributes.push(format!("{}: {}", attr.label, v));
-                }
-            }
-        }
-        let list = state.store.assessments_in_tenant(&s.tenant_id).await?;
-        Ok::<_, ApiError>(ServicePage {
-            nav: Nav::of(p),
-            error,
-            notice: None,
-            csrf_token: csrf(p),
-            manage: matches!(
-                p.role,
-                Role::SystemAdmin | Role::TenantAdmin | Role::Reviewer
-            ),
-            provider: org_name(&s.provider_org_id),
-            integrator: org_name(&s.integrator_org_id),
-            assessments: list
-                .into_iter()
-                .filter(|a| a.service_id == s.id)
-                .map(|a| AssessmentRow {
-                    service: s.name.clone(),
-                    phase: phase_label(&a.phase),
-                    catalogs: a.catalogs.join(", "),
-                    status: status_label(&a.status),
-                    verdict: verdict_label(a.verdict.as_deref()),
-                    opened: jp_date(a.opened_at),
-                    due: a.due_date.clone().unwrap_or_default(),
-                    id: a.id,
-                })
-                .collect(),
-            catalogs: state
-                .catalogs
-                .iter()
-                .map(|c| (c.id.clone(), c.title.clone()))
-                .collect(),
-            id: s.id,
-            name: s.name,
-            purpose: s.purpose,
-            department: s.department,
-            attributes,
-        })
-    };
-    match build.await {
-        Ok(page) => render(&page),
-        Err(e) => error_response(e),
-    }
-}
-
-pub async fn service_page(
-    State(state): State<AppState>,
-    UiUser(p): UiUser,
-    Path(id): Path<String>,
-) -> Response {
-    service_view(&state, &p, &id, None).await
 }
 
 #[derive(Deserialize)]
@@ -436,7 +175,7 @@ pub async fn open_assessment(
                 .unwrap_or_default();
             Redirect::to(&format!("/assessments/{aid}")).into_response()
         }
-        Err(e) => service_view(&state, &p, &id, Some(e.message)).await,
+        Err(e) => crate::ui_services::service_view(&state, &p, &id, Some(e.message), None).await,
     }
 }
 

@@ -649,6 +649,9 @@ struct Enrollment {
 pub async fn enroll_mfa(
     State(state): State<AppState>,
     PendingLogin(p): PendingLogin,
+    // Read (and ignore) any body a client sends, e.g. `{}`: an unread body
+    // makes the server close a keep-alive connection the client may reuse.
+    _body: axum::body::Bytes,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let e = start_enrollment(&state, &p)?;
     Ok(Json(json!({

@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod evidence;
 pub mod health;
 pub mod library;
+pub mod reports;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
