@@ -6,6 +6,14 @@
 //!
 //! Times are [`Timestamp`]s; days and minutes are counted in Asia/Tokyo.
 //! The current time is always a parameter; nothing reads a clock.
+//!
+//! - [`report`]: the monthly report — the JSON input of `kijun sla report`
+//!   read and checked ([`report::MonthlyInput::from_json`]) and one month
+//!   computed from it ([`report::compute_month`]).
+//! - [`samples`]: availability from per-minute probe samples.
+
+pub mod report;
+pub mod samples;
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -16,7 +24,7 @@ use jiff::tz::{self, TimeZone};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{CalendarError, ClosedDayCalendar};
+use crate::calendar::{CalendarError, ClosedDayCalendar, FIRST_YEAR, LAST_RULE_YEAR};
 
 /// Everything that can go wrong in [`sla`](self).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -52,6 +60,12 @@ pub enum SlaError {
         "百分率 `{0}` を解釈できません。`99.8` のように 0 以上の数で書いてください (invalid percentage)"
     )]
     InvalidPercent(String),
+    /// A report month that is not `YYYY-MM`, or outside the years the
+    /// national holidays are known for.
+    #[error(
+        "集計月 `{0}` を使えません。YYYY-MM の形式（例: 2026-04）で、{FIRST_YEAR}-01〜{LAST_RULE_YEAR}-12 の範囲にしてください (invalid month)"
+    )]
+    InvalidMonth(String),
     /// The closed-day calendar failed.
     #[error(transparent)]
     Calendar(#[from] CalendarError),
@@ -637,10 +651,20 @@ pub fn availability(
                 .collect(),
         )
     };
-    let justified = intersect(&runs_of(true), &planned);
-    let down = subtract(&intersect(&runs_of(false), &planned), &justified);
+    tally(&planned, &runs_of(true), &runs_of(false))
+}
 
-    let planned_minutes = measure(&planned);
+/// The availability of the `planned` minutes given the (normalised) minutes
+/// touched by justified and by other outages: the rules of `docs/sla.md` §3.
+fn tally(
+    planned: &[(i64, i64)],
+    justified: &[(i64, i64)],
+    down: &[(i64, i64)],
+) -> Result<Availability, SlaError> {
+    let justified = intersect(justified, planned);
+    let down = subtract(&intersect(down, planned), &justified);
+
+    let planned_minutes = measure(planned);
     let justified_minutes = measure(&justified);
     let down_minutes = measure(&down);
     let committed = planned_minutes.saturating_sub(justified_minutes);
