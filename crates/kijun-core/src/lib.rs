@@ -33,6 +33,7 @@ pub mod crosswalk;
 pub mod error;
 pub mod evaluate;
 pub mod library;
+pub mod oversight;
 pub mod profile;
 pub mod service;
 pub mod sla;
