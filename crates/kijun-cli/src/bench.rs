@@ -344,7 +344,7 @@ struct Api {
     d_update_items: Timing,
     d_invitations_seconds: f64,
     e_evaluation: Evaluated,
-    f_export_xlsx: NotImplemented,
+    f_export_xlsx: Exported,
     g_concurrent_item_list: Timing,
 }
 
@@ -397,10 +397,13 @@ struct Evaluated {
     verdict: String,
 }
 
+/// One timed download.
 #[derive(Debug, Serialize)]
-struct NotImplemented {
-    status: &'static str,
-    message: &'static str,
+struct Exported {
+    seconds: f64,
+    bytes: usize,
+    /// Checklist rows (items) in the file.
+    rows: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -662,9 +665,11 @@ fn render_text(r: &Report) -> String {
     let _ = writeln!(o, "      （判定 verdict: {}）", a.e_evaluation.verdict);
     let _ = writeln!(
         o,
-        "  {} {}",
+        "  {} 1 回  {:.3} 秒  {} 行、{} バイト",
         pad("(f) xlsx エクスポート (export)", 38),
-        a.f_export_xlsx.message
+        a.f_export_xlsx.seconds,
+        a.f_export_xlsx.rows,
+        a.f_export_xlsx.bytes
     );
     o.push_str(&timing_line(
         "(g) 項目一覧 20 同時 (item list)",
@@ -1826,7 +1831,7 @@ fn measure(
 
     // Login 3, then (b)–(e) as the reviewer and the two vendors.
     let s3 = logins.login(base, &seeded.reviewer, password, &mut reviewer_totp)?;
-    progress("API ワークロード (b)〜(e)…");
+    progress("API ワークロード (b)〜(f)…");
     let catalog_ids: Vec<String> = catalogs.iter().map(|c| c.id.clone()).collect();
     let all: Vec<&Catalog> = catalogs.iter().collect();
     let expected = items_of(&all, &seeded.bench_profile).len();
@@ -1952,7 +1957,31 @@ fn measure(
         .unwrap_or("-")
         .to_owned();
 
-    probe.snap("(b)〜(e) 後 (after b-e)");
+    // (f) the checklist as xlsx, once (both parties, with every answer).
+    progress("(f) xlsx エクスポート…");
+    let started = Instant::now();
+    let r = send(
+        &new_agent(),
+        "GET",
+        &format!("{base}/api/v1/assessments/{a}/checklist?format=xlsx"),
+        Some(&s3),
+        None,
+    )?
+    .expect(200, "checklist.xlsx")?;
+    let f_elapsed = started.elapsed();
+    if !r.body.starts_with(b"PK") {
+        bail!(
+            "(f): xlsx ではない応答です (not an xlsx file): {}",
+            r.text(200)
+        );
+    }
+    let f_export = Exported {
+        seconds: f_elapsed.as_secs_f64(),
+        bytes: r.body.len(),
+        rows: items.len(),
+    };
+
+    probe.snap("(b)〜(f) 後 (after b-f)");
 
     // Login 4, then (g).
     let s4 = logins.login(base, &seeded.reviewer, password, &mut reviewer_totp)?;
@@ -1999,7 +2028,7 @@ fn measure(
         args.seconds,
         items.len()
     ));
-    notes.push("(f) xlsx エクスポートは未実装のため計測していない (not measured: the export does not exist yet)".into());
+    notes.push("(f) は (d) で全回答済みの審査のチェックリストを両方の当事者分 xlsx で 1 回取得（GET /api/v1/assessments/{id}/checklist?format=xlsx） (the (b) assessment, both parties, once)".into());
     notes.push("クライアント（ureq、スレッド）とサーバーは同じマシンの CPU を分け合う (clients and server share the CPUs)".into());
 
     Ok(Measured {
@@ -2019,10 +2048,7 @@ fn measure(
                 timing: e_timing,
                 verdict,
             },
-            f_export_xlsx: NotImplemented {
-                status: "not_implemented",
-                message: "未実装（xlsx エクスポートは issue 5）",
-            },
+            f_export_xlsx: f_export,
             g_concurrent_item_list: g_list,
         },
         notes,

@@ -62,6 +62,9 @@ pub enum Command {
     /// Excel (.xlsx) 等の取り込み（サーバー不要） / import Excel workbooks (offline)
     #[command(subcommand)]
     Import(ImportCommand),
+    /// 審査の報告書・印刷用チェックリスト (PDF/HTML) / assessment reports as PDF or HTML
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// サーバーを起動（既定: 組込み SQLite、127.0.0.1:8080） / start the server (default: embedded SQLite, 127.0.0.1:8080)
     Serve(ServeArgs),
     /// 利用者の管理 / user administration
@@ -73,10 +76,31 @@ pub enum Command {
     /// 実サーバーのベンチマーク（一時データベースに投入し子プロセスのサーバーを HTTP で計測）
     /// / benchmark the real server (seeds a fresh database, measures a child server over HTTP)
     Bench(BenchArgs),
+    /// SLA の月次判定（JSON ファイルから、サーバー不要）と稼働率計算の計測 / monthly SLA figures from a JSON file (offline) and their benchmark
+    Sla(crate::sla::SlaCommand),
+}
+
+/// What `kijun bench` measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum BenchTarget {
+    /// 実サーバー（画面・API・メモリ） / the real server: pages, API workload, memory
+    #[default]
+    Server,
+    /// Excel チェックリストの出力・取り込み（1 スレッド、サーバー不要） / checklist xlsx export and import, one thread
+    Xlsx,
 }
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
+    /// 計測対象（既定 server） / what to measure (default server)
+    #[arg(value_enum, default_value_t = BenchTarget::Server)]
+    pub target: BenchTarget,
+    /// xlsx: チェックリストの行数 / xlsx: checklist rows
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub rows: u32,
+    /// xlsx: 繰り返し回数 / xlsx: repetitions
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub iterations: u32,
     /// PostgreSQL サーバーの URL（そこに kijun_bench_<乱数> を作成し終了時に削除）。省略時は一時ディレクトリの SQLite
     /// / PostgreSQL server URL (a fresh database kijun_bench_<random> is created and dropped); default: SQLite in a temp dir
     #[arg(long, value_name = "URL")]
@@ -255,11 +279,21 @@ pub enum PartyArg {
 #[derive(Debug, Args)]
 pub struct ExportChecklistArgs {
     /// カタログ id（複数可。カタログごとに1シート） / catalog ids (repeatable; one sheet each)
-    #[arg(long = "catalog", value_name = "ID", required = true)]
+    #[arg(
+        long = "catalog",
+        value_name = "ID",
+        required_unless_present = "assessment"
+    )]
     pub catalogs: Vec<String>,
     /// サービスプロファイル (TOML)。適用される項目だけを出力 / service profile; only applicable items
-    #[arg(long, value_name = "FILE")]
-    pub profile: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "assessment")]
+    pub profile: Option<PathBuf>,
+    /// データベースの審査 ID: その審査のチェックリストを回答つきで出力（--catalog・--profile の代わり）
+    /// / a stored assessment's checklist with its answers so far (instead of --catalog/--profile)
+    #[arg(long, value_name = "ID", conflicts_with_all = ["catalogs", "profile", "title"])]
+    pub assessment: Option<String>,
+    #[command(flatten)]
+    pub db: DbArgs,
     /// 回答する当事者 / the answering party
     #[arg(long, value_enum, default_value_t = PartyArg::Both)]
     pub party: PartyArg,
@@ -271,11 +305,69 @@ pub struct ExportChecklistArgs {
     pub out: PathBuf,
 }
 
+/// One answering party.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnePartyArg {
+    /// 導入事業者 / the integrator
+    Integrator,
+    /// 外部サービス提供者 / the service provider
+    Provider,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportAnswersArgs {
+    /// 記入済みのチェックリスト (.xlsx) / the filled-in checklist
+    pub file: PathBuf,
+    /// 取り込み先の審査 ID / the assessment
+    #[arg(long, value_name = "ID")]
+    pub assessment: String,
+    /// どちらの回答か / whose answers these are
+    #[arg(long, value_enum)]
+    pub party: OnePartyArg,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// 審査結果報告書 / the assessment result report
+    Assessment(ReportArgs),
+    /// 印刷用チェックリスト（両方の当事者） / the printable checklist (both parties)
+    Checklist(ReportArgs),
+}
+
+/// The format of a report file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ReportFormatArg {
+    /// PDF（日本語フォント埋め込み） / PDF with the Japanese font embedded
+    #[default]
+    Pdf,
+    /// 印刷用 CSS つき HTML / HTML with print CSS
+    Html,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// 審査 ID / the assessment
+    pub id: String,
+    /// 出力形式 / output format
+    #[arg(long, value_enum, default_value_t = ReportFormatArg::Pdf)]
+    pub format: ReportFormatArg,
+    /// 出力先 / output file
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
     /// 自団体の基準表 (.xlsx またはタブ区切りテキスト) からカタログ (TOML) を作成
     /// / turn a criteria sheet (.xlsx or tab-separated text) into a catalog (TOML)
     Catalog(ImportCatalogArgs),
+    /// 記入済みチェックリスト (.xlsx) の回答をデータベースの審査に取り込む（全行を検査し、問題があれば何も保存しない）
+    /// / import a filled-in checklist into a stored assessment (all rows checked; nothing stored on any problem)
+    Answers(ImportAnswersArgs),
 }
 
 #[derive(Debug, Args)]

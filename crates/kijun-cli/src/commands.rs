@@ -53,10 +53,32 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             assess(&ctx, &args)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bench(args) if args.target == crate::cli::BenchTarget::Xlsx => {
+            let ctx = Context::load(&cli.global)?;
+            crate::bench_xlsx::run(&ctx, args.rows as usize, args.iterations as usize)
+        }
         Command::Bench(args) => crate::bench::run(&args),
+        Command::Sla(args) => crate::sla::run(&args),
         Command::Export(ExportCommand::Checklist(args)) => {
             let ctx = Context::load(&cli.global)?;
-            crate::exchange::export_checklist(&ctx, &args)
+            match &args.assessment {
+                Some(id) => {
+                    runtime()?.block_on(crate::assessment_files::export_checklist(&ctx, &args, id))
+                }
+                None => crate::exchange::export_checklist(&ctx, &args),
+            }
+        }
+        Command::Import(ImportCommand::Answers(args)) => {
+            let ctx = Context::load(&cli.global)?;
+            runtime()?.block_on(crate::assessment_files::import_answers(&ctx, &args))
+        }
+        Command::Report(report) => {
+            let ctx = Context::load(&cli.global)?;
+            let (args, checklist) = match &report {
+                crate::cli::ReportCommand::Assessment(a) => (a, false),
+                crate::cli::ReportCommand::Checklist(a) => (a, true),
+            };
+            runtime()?.block_on(crate::assessment_files::report(&ctx, args, checklist))
         }
         Command::Import(ImportCommand::Catalog(args)) => {
             let ctx = Context::load(&cli.global)?;

@@ -74,7 +74,12 @@ fn parties(arg: PartyArg) -> Vec<Party> {
 
 /// `kijun export checklist`.
 pub fn export_checklist(ctx: &Context, args: &ExportChecklistArgs) -> Result<ExitCode> {
-    let profile = Context::profile(&args.profile)?;
+    let Some(profile_file) = &args.profile else {
+        anyhow::bail!(
+            "--profile か --assessment を指定してください (profile or assessment required)"
+        );
+    };
+    let profile = Context::profile(profile_file)?;
     let catalogs: Vec<&Catalog> = args
         .catalogs
         .iter()

@@ -5,14 +5,17 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod assessment_files;
 mod audit;
 mod bench;
+mod bench_xlsx;
 mod cli;
 mod commands;
 mod context;
 mod exchange;
 mod render;
 mod serve;
+mod sla;
 
 use std::process::ExitCode;
 

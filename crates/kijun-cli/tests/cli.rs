@@ -979,3 +979,380 @@ fn audit_prune_applies_tenant_retention() {
     assert!(out.contains("short（短期市）: 2 件、正常"), "{out}");
     assert!(out.contains("keep（保存市）: 3 件、正常"), "{out}");
 }
+
+/// Whether an outside program is on PATH; when it is not, a test that needs
+/// it is skipped with a message — unless `require` (set by CI) is set, when
+/// the missing program fails the test.
+fn outside_tool(program: &str, require: &str) -> bool {
+    // `pdftotext` answers `-v`, LibreOffice `--version`.
+    let flag = if program == "pdftotext" { "-v" } else { "--version" };
+    let found = Command::new(program)
+        .arg(flag)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os(require).is_none(),
+            "{program} is required ({require} is set) but not installed"
+        );
+        eprintln!("SKIPPED: {program} is not installed (set {require}=1 to require it)");
+    }
+    found
+}
+
+/// A real outside client opens kijun's Excel checklist: LibreOffice converts
+/// it to PDF without error, and the PDF holds the Japanese requirement texts
+/// it read from the workbook.
+#[test]
+fn an_exported_checklist_opens_in_libreoffice() {
+    if !outside_tool("libreoffice", "KIJUN_REQUIRE_LIBREOFFICE")
+        || !outside_tool("pdftotext", "KIJUN_REQUIRE_PDFTOTEXT")
+    {
+        return;
+    }
+    let d = tmp();
+    default_profile(d.path());
+    ok(
+        &[
+            "export",
+            "checklist",
+            "--catalog",
+            "seed-000",
+            "--profile",
+            "p.toml",
+            "--out",
+            "checklist.xlsx",
+        ],
+        d.path(),
+    );
+    // A private profile directory: no clash with another LibreOffice.
+    let profile = format!("file://{}", d.path().join("lo-profile").display());
+    let out = Command::new("libreoffice")
+        .args([
+            &format!("-env:UserInstallation={profile}"),
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            ".",
+            "checklist.xlsx",
+        ])
+        .current_dir(d.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "libreoffice failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pdf = d.path().join("checklist.pdf");
+    assert!(
+        pdf.exists(),
+        "no PDF: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let text = Command::new("pdftotext")
+        .args(["-layout", "checklist.pdf", "-"])
+        .current_dir(d.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout).replace([' ', '\n'], "");
+    for needle in ["外部サービス選定基準", "要求事項", "公的認証資格"] {
+        assert!(text.contains(needle), "{needle} not in the PDF: {text}");
+    }
+}
+
+// -- kijun sla ----------------------------------------------------------------
+
+/// The ```json block after `<!-- example: {name} -->` in docs/sla.md: the
+/// documented example input and output are the ones tested here.
+fn sla_doc_example(name: &str) -> String {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/sla.md"))
+            .unwrap();
+    let marker = format!("<!-- example: {name} -->");
+    let after = &doc[doc.find(&marker).expect("example marker") + marker.len()..];
+    let start = after.find("```json\n").expect("json block") + "```json\n".len();
+    let end = after[start..].find("```").expect("end of block");
+    after[start..start + end].to_owned()
+}
+
+fn sla_report(input: &[u8], month: &str, format: &str) -> (Output, tempfile::TempDir) {
+    let d = tmp();
+    std::fs::write(d.path().join("in.json"), input).unwrap();
+    let out = kijun(
+        &[
+            "sla", "report", "--input", "in.json", "--month", month, "--format", format,
+        ],
+        d.path(),
+    );
+    (out, d)
+}
+
+#[test]
+fn sla_report_gives_the_documented_figures() {
+    let input = sla_doc_example("sla-input");
+    let (out, _d) = sla_report(input.as_bytes(), "2026-05", "json");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // By hand (docs/sla.md §7): May 2026, Mon–Fri 08:00–22:00 without
+    // closed days: 21 weekdays − 5/4, 5/5, 5/6, 5/15 = 17 × 840 = 14,280;
+    // justified 5/12 20:00–22:00 = 120; down 5/1 08:00–08:20 (20) + 5/7
+    // 09:10–09:40:30 (31 touched minutes) + 5/28 14:00–14:45 (45) = 96;
+    // (14,280 − 120 − 96) / (14,280 − 120) = 99.3220338… %.
+    let expected = serde_json::json!({
+        "month": "2026-05",
+        "availability": {
+            "planned_minutes": 14_280,
+            "justified_stop_minutes": 120,
+            "down_minutes": 96,
+            "percent": 99.322033,
+            "target": 99.8,
+            "met": false,
+        },
+        "major_failures": [{
+            "start": "2026-05-07T09:10:00+09:00",
+            "end": "2026-05-07T09:40:30+09:00",
+            "recovery_hours": 0.508334,
+            "met": true,
+        }],
+        "major_failures_fiscal_year": {"fiscal_year": 2026, "count": 2, "target": 3, "met": true},
+        "inquiries": [
+            {"id": "Q-002", "response_hours": 19.0, "met": true},
+            {"id": "Q-003", "response_hours": 41.5, "met": true},
+            {"id": "Q-004", "response_hours": 41.0, "met": true},
+            {"id": "Q-005", "response_hours": 48.000278, "met": false},
+        ],
+        "met": false,
+    });
+    assert_eq!(got, expected);
+    let documented: Value = serde_json::from_str(&sla_doc_example("sla-output")).unwrap();
+    assert_eq!(got, documented, "docs/sla.md shows another output");
+    // The keys come out in the documented order.
+    let text = String::from_utf8(out.stdout).unwrap();
+    let order = [
+        "\"month\"",
+        "\"availability\"",
+        "\"major_failures\"",
+        "\"major_failures_fiscal_year\"",
+        "\"inquiries\"",
+        "\"met\": false\n}",
+    ];
+    let positions: Vec<usize> = order.iter().map(|k| text.find(k).unwrap()).collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{text}");
+
+    // April: the night-batch failure started on 4/30 and took 8 h 50 min.
+    let (out, _d) = sla_report(input.as_bytes(), "2026-04", "json");
+    let april: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(april["availability"]["planned_minutes"], 21 * 840);
+    assert_eq!(april["major_failures"][0]["recovery_hours"], 8.833334);
+    assert_eq!(april["major_failures"][0]["met"], false);
+    assert_eq!(april["inquiries"][0]["id"], "Q-001");
+    assert_eq!(april["inquiries"][0]["response_hours"], 43.0);
+}
+
+#[test]
+fn sla_report_text_reads_in_japanese() {
+    let input = sla_doc_example("sla-input");
+    let (out, _d) = sla_report(input.as_bytes(), "2026-05", "text");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    for line in [
+        "SLA 月次報告 2026-05（2026-05-01〜2026-05-31、日本時間）",
+        "総合判定: 未達成",
+        "■ 稼働率: 99.322 %（目標 99.8 % 以上） … 未達成",
+        "  (14,280 − 120 − 96) / (14,280 − 120) × 100 = 99.322033… %",
+        "  2026-05-07 09:10 〜 2026-05-07 09:40:30  0 時間 30 分 30 秒  … 達成  認証基盤の障害",
+        "■ 重大障害の件数: 2026年度（4 月 1 日〜当月末）2 件（目標 3 件以内） … 達成",
+        "  Q-004  受付 2026-05-14 17:00  回答 2026-05-19 10:00  41 時間 00 分（期限 2026-05-19 17:00） … 達成",
+        "  Q-005  受付 2026-05-25 09:00  回答 2026-05-27 09:00:01  48 時間 00 分 01 秒（期限 2026-05-27 09:00） … 未達成",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in\n{text}");
+    }
+}
+
+#[test]
+fn sla_report_rejects_invalid_input_with_exit_2_naming_record_and_field() {
+    let input = sla_doc_example("sla-input");
+    let cases: &[(&str, &str, &str)] = &[
+        // (replace, with, expected in stderr)
+        (
+            "\"start\": \"2026-05-07T09:10:00+09:00\"",
+            "\"start\": \"2026-05-07 09:10\"",
+            ": outages[3].start: 時刻 \"2026-05-07 09:10\" に時差がありません。末尾に +09:00（日本時間）か Z（協定世界時）を付けてください",
+        ),
+        (
+            "\"end\": \"2026-05-28T05:45:00Z\"",
+            "\"end\": \"2026-05-28T04:45:00Z\"",
+            ": outages[5].end: 終了が開始より前です（開始 2026-05-28T14:00:00+09:00、終了 2026-05-28T13:45:00+09:00）。終了を開始以降の時刻にしてください",
+        ),
+        (
+            "\"type\": \"weekly\"",
+            "\"type\": \"daily\"",
+            ": schedule.type: 運用スケジュールの種類 \"daily\" は使えません。\"always\"（24 時間 365 日）か \"weekly\"（曜日ごとの時間帯）にしてください",
+        ),
+        (
+            "\"thu\":",
+            "\"thur\":",
+            ": schedule.hours.thur: 曜日 \"thur\" は使えません。mon, tue, wed, thu, fri, sat, sun のいずれかにしてください",
+        ),
+        (
+            "\"mon\": [[\"08:00\"",
+            "\"mon\": [[\"8:00\"",
+            ": schedule.hours.mon[0][0]: 時刻 \"8:00\" を読めません。\"08:00\" のように HH:MM",
+        ),
+        (
+            "\"reason\"",
+            "\"reasons\"",
+            ": justified_stops[0].reasons: 不明な項目です。正当停止 (justified_stops の要素) に書ける項目は start, end, reason です",
+        ),
+        (
+            "\"first_answered_at\": \"2026-05-12T17:30:00+09:00\"",
+            "\"first_answered_at\": \"2026-05-09T17:30:00+09:00\"",
+            ": inquiries[2].first_answered_at: 一次回答が受付より前です",
+        ),
+        (
+            "\"2026-05-15\"",
+            "\"2026-5-15\"",
+            ": extra_closed_days[0]: 日付 \"2026-5-15\" を読めません",
+        ),
+        (
+            "\"major_failures_per_year\": 3",
+            "\"major_failures_per_year\": -3",
+            ": targets.major_failures_per_year: 年度あたりの重大障害の上限件数は 0 以上の整数で書いてください",
+        ),
+        (
+            "\"reason\": \"定期保守（契約別紙 3.2）\"}",
+            "\"reason\": \"定期保守（契約別紙 3.2）\"},",
+            ": JSON として読めません (trailing comma)",
+        ),
+    ];
+    for (from, to, expected) in cases {
+        assert!(input.contains(from), "the example has no {from}");
+        let bad = input.replacen(from, to, 1);
+        let (out, _d) = sla_report(bad.as_bytes(), "2026-05", "json");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{from} → {to}: {stderr}");
+        assert!(out.stdout.is_empty());
+        assert!(
+            stderr.contains(expected) && stderr.starts_with("in.json:"),
+            "{from} → {to}: expected {expected:?} in\n{stderr}"
+        );
+        assert!(
+            stderr.contains("エラー: 入力ファイルに問題があります"),
+            "{stderr}"
+        );
+    }
+
+    // Located exactly, every problem at once.
+    let (out, _d) = sla_report(
+        br#"{"schedule": {"type": "always"},
+ "outages": [{"start": "2026-05-01T10:00:00+09:00", "end": "2026-05-01T09:00:00+09:00", "major": true},
+             {"start": "2026-05-01T10:00:00+09:00", "end": "2026-05-01T11:00:00+09:00"}]}"#,
+        "2026-05",
+        "text",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "in.json:2:60: outages[0].end: 終了が開始より前です（開始 2026-05-01T10:00:00+09:00、終了 2026-05-01T09:00:00+09:00）。終了を開始以降の時刻にしてください",
+            "in.json:3:14: outages[1].major: 必須の項目がありません。重大障害なら true、そうでなければ false を書いてください",
+            "エラー: 入力ファイルに問題があります (invalid input)",
+        ]
+    );
+
+    // Not UTF-8 (e.g. Shift_JIS).
+    let (out, _d) = sla_report(b"{\"schedule\": \"\x82\xa0\"}", "2026-05", "json");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .starts_with("in.json:1:1: UTF-8 のテキストとして読めません")
+    );
+
+    // The month is checked by the argument parser: exit 2, naming --month.
+    for month in ["2026-13", "2026-00", "2026-5", "2100-01", "1954-12"] {
+        let (out, _d) = sla_report(input.as_bytes(), month, "json");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{month}: {stderr}");
+        assert!(
+            stderr.contains("--month")
+                && stderr.contains(&format!("集計月 `{month}` を使えません")),
+            "{stderr}"
+        );
+    }
+
+    // A missing file is not an invalid input: exit 1.
+    let d = tmp();
+    let out = kijun(
+        &[
+            "sla",
+            "report",
+            "--input",
+            "none.json",
+            "--month",
+            "2026-05",
+        ],
+        d.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("none.json: ファイルを読めません"));
+}
+
+#[test]
+fn sla_bench_prints_its_figures() {
+    let d = tmp();
+    let got = json(
+        &[
+            "sla",
+            "bench",
+            "--samples",
+            "20160",
+            "--iterations",
+            "3",
+            "--format",
+            "json",
+        ],
+        d.path(),
+    );
+    assert_eq!(got["samples"], 20_160);
+    assert_eq!(got["iterations"], 3);
+    assert_eq!(got["period"]["start"], "2026-01-01T00:00:00+09:00");
+    assert_eq!(got["period"]["end"], "2026-01-15T00:00:00+09:00");
+    // 1/1–1/14 2026, Mon–Fri 08:00–22:00 without closed days: 1/1 and 1/2
+    // are year-end, 1/12 is 成人の日 → 1/5–1/9, 1/13, 1/14 = 7 days.
+    assert_eq!(got["availability"]["planned_minutes"], 7 * 840);
+    assert_eq!(got["availability"]["unsampled_minutes"], 0);
+    assert!(got["availability"]["percent"].is_f64());
+    let ms = |k: &str| got["wall_ms"][k].as_f64().unwrap();
+    assert!(ms("min") <= ms("median") && ms("median") <= ms("max"));
+    let text = ok(
+        &["sla", "bench", "--samples", "1440", "--iterations", "1"],
+        d.path(),
+    );
+    assert!(text.contains("計算時間 (1 回): 最小 "), "{text}");
+}
+
+#[test]
+fn bench_xlsx_writes_and_reads_back_every_row() {
+    let d = tmp();
+    let out = ok(
+        &["bench", "xlsx", "--rows", "300", "--iterations", "2"],
+        d.path(),
+    );
+    assert!(out.contains("300 行（2 当事者、回答済み）、2 回"), "{out}");
+    assert!(
+        out.contains("エクスポート (write)") && out.contains("インポート (read+check)"),
+        "{out}"
+    );
+}

@@ -2037,6 +2037,55 @@ fn the_dashboard_shows_what_needs_attention() {
     assert!(d["waiting"].as_array().unwrap().is_empty());
     // Vendors have no dashboard; another tenant's is 404.
     assert_eq!(prov.get(&format!("/api/v1/tenants/{ta}/dashboard")).0, 404);
+
+    // The condition is met: recorded once, then no longer overdue.
+    let met = format!("/api/v1/assessments/{a}/conditions/0/met");
+    assert_eq!(
+        prov.call("POST", &met, json!({"note": "様式を整備した"})).0,
+        403
+    );
+    let (status, body) = admin.call("POST", &met, json!({"note": " "}));
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (400, Some("note"))
+    );
+    let (status, decision) = admin.call("POST", &met, json!({"note": "月次報告の様式を受領"}));
+    assert_eq!(status, 200, "{decision}");
+    assert_eq!(
+        decision["conditions"][0]["met_note"],
+        "月次報告の様式を受領"
+    );
+    assert!(decision["conditions"][0]["met_at"].is_string());
+    assert_eq!(admin.call("POST", &met, json!({"note": "再度"})).0, 409);
+    assert_eq!(
+        admin
+            .call(
+                "POST",
+                &format!("/api/v1/assessments/{a}/conditions/9/met"),
+                json!({"note": "x"})
+            )
+            .0,
+        404
+    );
+    let (_, d) = admin.get(&format!("/api/v1/tenants/{ta}/dashboard"));
+    assert!(
+        d["overdue_conditions"].as_array().unwrap().is_empty(),
+        "{d}"
+    );
+    let (_, history) = admin.get(&format!("/api/v1/assessments/{a}/history"));
+    assert!(
+        history
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["event"] == "condition_met"),
+        "{history}"
+    );
+    let (_, page) = html(&mut admin, &format!("/assessments/{a}"));
+    assert!(
+        page.contains("達成済み") && page.contains("月次報告の様式を受領"),
+        "{page}"
+    );
 }
 
 #[test]
@@ -2160,6 +2209,32 @@ fn answers_once_prefill_across_assessments_and_tenants_only_with_consent() {
             json!({"tenant_id": "not-a-tenant"})
         )
         .0,
+        404
+    );
+    // Consent is the organisation's: a colleague never invited anywhere may
+    // give it; a user of an organisation that does not work for B may not.
+    let (mut colleague, _) = vendor_session(&s, &mut admin, &org, "prov-colleague");
+    assert_eq!(
+        colleague
+            .call("POST", "/api/v1/library/consents", json!({"tenant_id": tb}))
+            .0,
+        204
+    );
+    let (_, other_org) = admin.call(
+        "POST",
+        "/api/v1/organisations",
+        json!({"name": "無関係株式会社", "kind": "provider"}),
+    );
+    let (mut unrelated, _) = vendor_session(
+        &s,
+        &mut admin,
+        other_org["id"].as_str().unwrap(),
+        "unrelated1",
+    );
+    assert_eq!(
+        unrelated
+            .call("POST", "/api/v1/library/consents", json!({"tenant_id": tb}))
+            .0,
         404
     );
     assert_eq!(
@@ -3161,4 +3236,474 @@ fn invalid_service_forms_show_the_field_errors_and_change_nothing() {
         !actions.iter().any(|a| a == "service_updated"),
         "{actions:?}"
     );
+}
+
+/// A tenant with a reviewer, both vendors invited to a seed-000 assessment
+/// of a non-ISMAP service: (reviewer, integrator, provider, assessment id,
+/// tenant id).
+fn invited_assessment(
+    s: &TestServer,
+    admin: &mut Client,
+    slug: &str,
+) -> (Client, Client, Client, String, String) {
+    let (_, t) = admin.call(
+        "POST",
+        "/api/v1/tenants",
+        json!({"slug": slug, "name": format!("{slug}市")}),
+    );
+    let t = t["id"].as_str().unwrap().to_owned();
+    let (_, prov_org) = admin.call(
+        "POST",
+        "/api/v1/organisations",
+        json!({"name": format!("{slug} クラウド株式会社"), "kind": "provider"}),
+    );
+    let (_, int_org) = admin.call(
+        "POST",
+        "/api/v1/organisations",
+        json!({"name": format!("{slug} 導入株式会社"), "kind": "integrator"}),
+    );
+    let (prov_org, int_org) = (
+        prov_org["id"].as_str().unwrap().to_owned(),
+        int_org["id"].as_str().unwrap().to_owned(),
+    );
+    let (mut reviewer, _) = tenant_user(s, admin, &t, &format!("{slug}-reviewer"), "reviewer");
+    let (integ, integ_id) = vendor_session(s, admin, &int_org, &format!("{slug}-integ"));
+    let (prov, prov_id) = vendor_session(s, admin, &prov_org, &format!("{slug}-prov"));
+    let (status, service) = reviewer.call(
+        "POST",
+        &format!("/api/v1/tenants/{t}/services"),
+        json!({"name": "文書管理サービス", "purpose": "文書の保存", "department": "総務課",
+               "provider_org_id": prov_org, "integrator_org_id": int_org,
+               "profile": {"ismap_registered": false}}),
+    );
+    assert_eq!(status, 201, "{service}");
+    let (status, a) = reviewer.call(
+        "POST",
+        &format!(
+            "/api/v1/services/{}/assessments",
+            service["id"].as_str().unwrap()
+        ),
+        json!({"phase": "selection", "catalogs": ["seed-000"]}),
+    );
+    assert_eq!(status, 201, "{a}");
+    let a = a["id"].as_str().unwrap().to_owned();
+    for (user, party) in [(&integ_id, "integrator"), (&prov_id, "provider")] {
+        let (status, body) = reviewer.call(
+            "POST",
+            &format!("/api/v1/assessments/{a}/invitations"),
+            json!({"user_id": user, "party": party}),
+        );
+        assert_eq!(status, 204, "{body}");
+    }
+    (reviewer, integ, prov, a, t)
+}
+
+fn item_ids(c: &mut Client, a: &str) -> Vec<String> {
+    let (status, items) = c.get(&format!("/api/v1/assessments/{a}/items"));
+    assert_eq!(status, 200, "{items}");
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            format!(
+                "{}/{}/{}",
+                i["catalog_id"].as_str().unwrap(),
+                i["requirement_id"].as_str().unwrap(),
+                i["party"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+fn answers_of(c: &mut Client, a: &str) -> Vec<Value> {
+    let (_, items) = c.get(&format!("/api/v1/assessments/{a}/items"));
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["answer"].clone())
+        .collect()
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+#[test]
+fn checklists_go_out_as_xlsx_and_come_back_all_or_nothing() {
+    use kijun_exchange::layout::{H_EXPLANATION, H_STATUS};
+    use kijun_exchange::testing::fill_items;
+    let s = TestServer::start();
+    let (mut admin, _) = s.admin();
+    let (mut reviewer, _integ, mut prov, a, _) = invited_assessment(&s, &mut admin, "xl");
+    let checklist = format!("/api/v1/assessments/{a}/checklist");
+
+    // The provider downloads its own party's workbook; not the integrator's.
+    let (status, file, _) = download(&mut prov, &format!("{checklist}?format=xlsx"));
+    assert_eq!(status, 200);
+    assert!(file.starts_with(b"PK"), "an xlsx (zip) file");
+    assert_eq!(
+        download(
+            &mut prov,
+            &format!("{checklist}?format=xlsx&party=integrator")
+        )
+        .0,
+        404
+    );
+    let ids = item_ids(&mut prov, &a);
+    assert!(ids.len() > 10 && ids.iter().all(|i| i.ends_with("/provider")));
+
+    // Filled in as a person would: every row 適合, one 該当なし with a reason.
+    let mut edits: Vec<(&str, &str, &str)> =
+        ids.iter().map(|i| (i.as_str(), H_STATUS, "適合")).collect();
+    edits[1] = (ids[1].as_str(), H_STATUS, "該当なし");
+    edits.push((
+        ids[1].as_str(),
+        H_EXPLANATION,
+        "データセンターを持たないため",
+    ));
+    edits.push((ids[0].as_str(), H_EXPLANATION, "ISMS 認証を取得済み"));
+    let filled = fill_items(&file, &edits);
+
+    // A bad copy first: two problems, both reported, nothing stored.
+    let bad = fill_items(
+        &filled,
+        &[
+            (ids[1].as_str(), H_EXPLANATION, ""),
+            (ids[2].as_str(), H_STATUS, "たぶん"),
+        ],
+    );
+    let (status, body) = upload(&mut prov, &checklist, XLSX, &bad);
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_checklist")),
+        "{body}"
+    );
+    let problems = body["error"]["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 2, "{body}");
+    for p in problems {
+        assert!(
+            p["sheet"].is_string() && p["row"].is_u64() && p["column"].is_string(),
+            "{p}"
+        );
+    }
+    assert!(problems.iter().any(|p| p["value"] == "たぶん"), "{body}");
+    assert!(
+        answers_of(&mut prov, &a).iter().all(Value::is_null),
+        "nothing stored"
+    );
+
+    // The good file: every answer stored, exactly as written.
+    let (status, outcome) = upload(&mut prov, &checklist, XLSX, &filled);
+    assert_eq!(status, 200, "{outcome}");
+    assert_eq!(outcome["changed"], json!(ids.len()), "{outcome}");
+    let (_, items) = prov.get(&format!("/api/v1/assessments/{a}/items"));
+    for (n, item) in items.as_array().unwrap().iter().enumerate() {
+        let expected = match n {
+            0 => {
+                json!({"status": "conforms", "comment": "ISMS 認証を取得済み", "evidence": [], "reason": null, "plan": null, "due": null})
+            }
+            1 => {
+                json!({"status": "not_applicable", "comment": null, "evidence": [], "reason": "データセンターを持たないため", "plan": null, "due": null})
+            }
+            _ => {
+                json!({"status": "conforms", "comment": null, "evidence": [], "reason": null, "plan": null, "due": null})
+            }
+        };
+        assert_eq!(item["answer"], expected, "item {n}");
+    }
+    // The same file again changes nothing (and logs no second import).
+    let (status, again) = upload(&mut prov, &checklist, XLSX, &filled);
+    assert_eq!(
+        (status, again["changed"].as_u64()),
+        (200, Some(0)),
+        "{again}"
+    );
+    let (status, history) = reviewer.get(&format!("/api/v1/assessments/{a}/history"));
+    assert_eq!(status, 200);
+    let answered = history
+        .as_array()
+        .or_else(|| history["entries"].as_array())
+        .unwrap()
+        .iter()
+        .filter(|h| h["event"] == "answered")
+        .count();
+    assert_eq!(
+        answered,
+        ids.len(),
+        "one history row per answer, none for the re-import"
+    );
+
+    // A file of another assessment is refused.
+    let (_, _, mut prov2, a2, _) = invited_assessment(&s, &mut admin, "xm");
+    let (status, body) = upload(
+        &mut prov2,
+        &format!("/api/v1/assessments/{a2}/checklist"),
+        XLSX,
+        &filled,
+    );
+    assert_eq!(status, 400, "{body}");
+    let message = body["error"]["problems"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("別の審査") && message.contains(&a) && message.contains(&a2),
+        "{body}"
+    );
+    // …and nobody outside the assessment gets anything.
+    assert_eq!(upload(&mut prov2, &checklist, XLSX, &filled).0, 404);
+    assert_eq!(
+        download(&mut prov2, &format!("{checklist}?format=xlsx")).0,
+        404
+    );
+
+    // Staff import on a vendor's behalf only naming the party.
+    let (status, body) = upload(&mut reviewer, &checklist, XLSX, &filled);
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (400, Some("party")),
+        "{body}"
+    );
+    let (status, body) = upload(
+        &mut reviewer,
+        &format!("{checklist}?party=provider"),
+        XLSX,
+        &filled,
+    );
+    assert_eq!((status, body["changed"].as_u64()), (200, Some(0)), "{body}");
+
+    // Submitted answers are frozen: a changed file is refused as a whole.
+    let (status, body) = prov.call(
+        "POST",
+        &format!("/api/v1/assessments/{a}/submit"),
+        json!({}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let changed = fill_items(&filled, &[(ids[3].as_str(), H_STATUS, "不適合")]);
+    let (status, body) = upload(&mut prov, &checklist, XLSX, &changed);
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("not_editable")),
+        "{body}"
+    );
+    assert_eq!(answers_of(&mut prov, &a)[3]["status"], "conforms");
+}
+
+#[test]
+fn reports_render_as_pdf_and_html_for_the_right_people() {
+    let s = TestServer::start();
+    let (mut admin, _) = s.admin();
+    let (mut reviewer, _integ, mut prov, a, t) = invited_assessment(&s, &mut admin, "rp");
+    let (status, pdf, _) = download(
+        &mut reviewer,
+        &format!("/api/v1/assessments/{a}/report?format=pdf"),
+    );
+    assert_eq!(status, 200);
+    assert!(pdf.starts_with(b"%PDF-"), "a PDF");
+    let (status, page) = html(
+        &mut reviewer,
+        &format!("/api/v1/assessments/{a}/report?format=html"),
+    );
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("審査結果報告書")
+            && page.contains("文書管理サービス")
+            && page.contains("未判定"),
+        "{page}"
+    );
+    // Vendors never see the reviewer's report; they do get their checklist.
+    assert_eq!(
+        download(&mut prov, &format!("/api/v1/assessments/{a}/report")).0,
+        404
+    );
+    let (status, pdf, _) = download(
+        &mut prov,
+        &format!("/api/v1/assessments/{a}/checklist?format=pdf"),
+    );
+    assert_eq!(status, 200);
+    assert!(pdf.starts_with(b"%PDF-"));
+    let (status, page) = html(
+        &mut prov,
+        &format!("/api/v1/assessments/{a}/checklist?format=html"),
+    );
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("外部サービス提供者") && !page.contains("<script"),
+        "{page}"
+    );
+    let (status, body) = reviewer.get(&format!("/api/v1/assessments/{a}/report?format=docx"));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_field")),
+        "{body}"
+    );
+    let actions = audit_actions(&mut admin, &format!("?tenant_id={t}"));
+    for action in ["assessment_report_exported", "checklist_report_exported"] {
+        assert!(actions.iter().any(|a| a == action), "{action}: {actions:?}");
+    }
+}
+
+#[test]
+fn ui_forms_need_a_completed_mfa_sign_in() {
+    let s = TestServer::start();
+    let (mut admin, _) = s.admin();
+    let (_reviewer, _integ, _prov, a, _) = invited_assessment(&s, &mut admin, "mf");
+    // A vendor who typed the password but not the TOTP code yet.
+    let mut half = s.client();
+    let (status, body) = half.login("mf-prov", NEW_PW);
+    assert_eq!(
+        (status, body["next"].as_str()),
+        (200, Some("mfa")),
+        "{body}"
+    );
+    let (status, location) = form_post(&half, &format!("/assessments/{a}/submit"), &[]);
+    assert_eq!((status, location.as_str()), (303, "/mfa"));
+    let (status, location) = form_post(&half, &format!("/assessments/{a}/prefill"), &[]);
+    assert_eq!((status, location.as_str()), (303, "/mfa"));
+}
+
+/// `kijun …` against the test server's data directory (the host operator's
+/// commands, run while the server is up).
+fn operator(s: &TestServer, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_kijun"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(s.dir.path().join("data"))
+        .current_dir(s.dir.path())
+        .env_remove("KIJUN_DATABASE_URL")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_operator_cli_exports_imports_and_reports_a_stored_assessment() {
+    use kijun_exchange::layout::H_STATUS;
+    use kijun_exchange::testing::fill_items;
+    let s = TestServer::start();
+    let (mut admin, _) = s.admin();
+    let (_reviewer, mut integ, _prov, a, t) = invited_assessment(&s, &mut admin, "op");
+    let out_dir = s.dir.path();
+
+    let out = operator(
+        &s,
+        &[
+            "export",
+            "checklist",
+            "--assessment",
+            &a,
+            "--party",
+            "integrator",
+            "--out",
+            "i.xlsx",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let file = std::fs::read(out_dir.join("i.xlsx")).unwrap();
+    let meta = kijun_exchange::read_checklist_meta(&file).unwrap();
+    assert_eq!(meta.assessment_id.as_deref(), Some(a.as_str()));
+    assert_eq!(meta.parties, [kijun_core::Party::Integrator]);
+
+    // Filled in; one bad row first: exit 2, every problem named, nothing stored.
+    let ids = item_ids(&mut integ, &a);
+    let edits: Vec<(&str, &str, &str)> =
+        ids.iter().map(|i| (i.as_str(), H_STATUS, "適合")).collect();
+    let filled = fill_items(&file, &edits);
+    std::fs::write(out_dir.join("filled.xlsx"), &filled).unwrap();
+    std::fs::write(
+        out_dir.join("bad.xlsx"),
+        fill_items(&filled, &[(ids[0].as_str(), H_STATUS, "まあまあ")]),
+    )
+    .unwrap();
+    let out = operator(
+        &s,
+        &[
+            "import",
+            "answers",
+            "bad.xlsx",
+            "--assessment",
+            &a,
+            "--party",
+            "integrator",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("まあまあ") && stderr.contains("行"),
+        "{stderr}"
+    );
+    assert!(answers_of(&mut integ, &a).iter().all(Value::is_null));
+
+    let out = operator(
+        &s,
+        &[
+            "import",
+            "answers",
+            "filled.xlsx",
+            "--assessment",
+            &a,
+            "--party",
+            "integrator",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("{} 件を保存しました", ids.len())),
+        "{stdout}"
+    );
+    assert!(
+        answers_of(&mut integ, &a)
+            .iter()
+            .all(|v| v["status"] == "conforms")
+    );
+    let out = operator(
+        &s,
+        &[
+            "import",
+            "answers",
+            "filled.xlsx",
+            "--assessment",
+            &a,
+            "--party",
+            "integrator",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 件を保存しました"));
+
+    for (kind, file) in [("assessment", "r.pdf"), ("checklist", "c.pdf")] {
+        let out = operator(&s, &["report", kind, &a, "--format", "pdf", "--out", file]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            std::fs::read(out_dir.join(file))
+                .unwrap()
+                .starts_with(b"%PDF-")
+        );
+    }
+    let out = operator(
+        &s,
+        &["report", "assessment", "no-such-id", "--out", "x.pdf"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-id"));
+
+    // Every operator action is in the tenant's audit chain, as the CLI operator.
+    let actions = audit_actions(&mut admin, &format!("?tenant_id={t}"));
+    for action in [
+        "checklist_exported",
+        "checklist_imported",
+        "assessment_report_exported",
+        "checklist_report_exported",
+    ] {
+        assert!(actions.iter().any(|a| a == action), "{action}: {actions:?}");
+    }
 }

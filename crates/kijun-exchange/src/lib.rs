@@ -21,6 +21,8 @@ pub mod grid;
 pub mod layout;
 pub mod model;
 pub mod read;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod write;
 
 pub use criteria::{CriteriaImport, CriteriaOptions, read_criteria_sheet};

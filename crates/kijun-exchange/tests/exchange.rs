@@ -5,20 +5,21 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{Cursor, Read, Write};
+use std::io::{Cursor, Write};
 use std::time::Instant;
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{Reader, Xlsx};
 use kijun_core::answer::{Remediation, Status};
 use kijun_core::catalog::{Catalog, Date, Example, Level, LevelSpec, Phase};
 use kijun_core::profile::Value;
 use kijun_core::{Answer, CatalogSet, ControlVocabulary, Party, Profile};
-use kijun_exchange::error::column_letter;
+use kijun_exchange::testing::{cell_ref, cells, col, fill, part};
 use kijun_exchange::{
     ChecklistDoc, ChecklistRow, ChecklistSheet, CriteriaOptions, ImportErrorKind,
     ImportExpectation, ImportedAnswer, PartyLevels, layout, read_checklist, read_checklist_meta,
     read_criteria_sheet, write_checklist,
 };
+use kijun_exchange::{error::column_letter, testing};
 
 const SEED_000: &str = include_str!("../../../catalogs/sources/000_53826eb87d7469aa.txt");
 
@@ -48,117 +49,15 @@ fn seed_doc(parties: &[Party]) -> ChecklistDoc {
     )
 }
 
-/// Every cell of a sheet as text, by absolute 0-based position.
-fn cells(xlsx: &[u8], sheet: &str) -> Vec<Vec<String>> {
-    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(xlsx)).unwrap();
-    let range = book.worksheet_range(sheet).unwrap();
-    let (r0, c0) = range.start().unwrap();
-    let mut out = vec![Vec::new(); r0 as usize];
-    for row in range.rows() {
-        let mut v = vec![String::new(); c0 as usize];
-        v.extend(row.iter().map(|d| match d {
-            Data::String(s) => s.clone(),
-            Data::Empty => String::new(),
-            other => other.to_string(),
-        }));
-        out.push(v);
-    }
-    out
-}
-
 fn get(grid: &[Vec<String>], r: usize, c: usize) -> &str {
     grid.get(r)
         .and_then(|row| row.get(c))
         .map_or("", String::as_str)
 }
 
-/// The 0-based column of `heading` in the header row.
-fn col(grid: &[Vec<String>], heading: &str) -> usize {
-    grid[layout::HEADER_ROW as usize]
-        .iter()
-        .position(|c| c == heading)
-        .unwrap_or_else(|| panic!("no column {heading}"))
-}
-
 /// The 0-based row holding `item_id` in the hidden column.
 fn row_of(grid: &[Vec<String>], item_id: &str) -> usize {
-    let id = col(grid, layout::H_ID);
-    grid.iter()
-        .position(|r| r.get(id).is_some_and(|c| c == item_id))
-        .unwrap_or_else(|| panic!("no row for {item_id}"))
-}
-
-/// `K12` for a 0-based row and column.
-fn cell_ref(row: usize, col: usize) -> String {
-    format!("{}{}", column_letter(col as u32), row + 1)
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-/// Sets cells of `xl/worksheets/sheet{n}.xml` to inline strings, keeping each
-/// cell's style — what typing into the cell does.
-fn fill(xlsx: &[u8], sheet_no: usize, edits: &[(String, String)]) -> Vec<u8> {
-    let target = format!("xl/worksheets/sheet{sheet_no}.xml");
-    let mut zip = zip::ZipArchive::new(Cursor::new(xlsx)).unwrap();
-    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    for i in 0..zip.len() {
-        let mut f = zip.by_index(i).unwrap();
-        let name = f.name().unwrap().into_owned();
-        let mut data = Vec::new();
-        f.read_to_end(&mut data).unwrap();
-        if name == target {
-            let mut xml = String::from_utf8(data).unwrap();
-            for (cell, value) in edits {
-                xml = set_cell(&xml, cell, value);
-            }
-            data = xml.into_bytes();
-        }
-        out.start_file(name, zip::write::SimpleFileOptions::default())
-            .unwrap();
-        out.write_all(&data).unwrap();
-    }
-    out.finish().unwrap().into_inner()
-}
-
-fn set_cell(xml: &str, cell: &str, value: &str) -> String {
-    let pat = format!("<c r=\"{cell}\"");
-    let start = xml
-        .find(&pat)
-        .unwrap_or_else(|| panic!("cell {cell} not in sheet"));
-    let tag_end = start + xml[start..].find('>').unwrap();
-    let self_closing = xml[..tag_end].ends_with('/');
-    let (attrs_end, elem_end) = if self_closing {
-        (tag_end - 1, tag_end + 1)
-    } else {
-        let close = tag_end + xml[tag_end..].find("</c>").unwrap();
-        (tag_end, close + 4)
-    };
-    let style = xml[start + pat.len()..attrs_end]
-        .split_whitespace()
-        .find(|a| a.starts_with("s="))
-        .unwrap_or("");
-    let new = if value.is_empty() {
-        format!("<c r=\"{cell}\" {style}/>")
-    } else {
-        format!(
-            "<c r=\"{cell}\" {style} t=\"inlineStr\"><is><t xml:space=\"preserve\">{}</t></is></c>",
-            escape(value)
-        )
-    };
-    format!("{}{}{}", &xml[..start], new, &xml[elem_end..])
-}
-
-/// The raw XML of a part of the workbook.
-fn part(xlsx: &[u8], name: &str) -> String {
-    let mut zip = zip::ZipArchive::new(Cursor::new(xlsx)).unwrap();
-    let mut f = zip.by_name(name).unwrap();
-    let mut s = String::new();
-    f.read_to_string(&mut s).unwrap();
-    s
+    testing::row_of(grid, item_id).unwrap_or_else(|| panic!("no row for {item_id}"))
 }
 
 fn date(year: u16, month: u8, day: u8) -> Date {

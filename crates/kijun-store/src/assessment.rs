@@ -426,9 +426,17 @@ impl Store {
         filter: &'static str,
         arg: &str,
     ) -> Result<Vec<AssessmentRecord>, StoreError> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "{ASSESSMENT_COLUMNS} WHERE {filter} ORDER BY opened_at DESC"
-        ));
+        self.select_assessments_with(ASSESSMENT_COLUMNS, filter, arg)
+            .await
+    }
+
+    async fn select_assessments_with(
+        &self,
+        columns: &str,
+        filter: &'static str,
+        arg: &str,
+    ) -> Result<Vec<AssessmentRecord>, StoreError> {
+        let sql = sqlx::AssertSqlSafe(format!("{columns} WHERE {filter} ORDER BY opened_at DESC"));
         #[allow(clippy::type_complexity)]
         let rows: Vec<(
             (String, String, String, String, String, String, String),
@@ -488,6 +496,39 @@ impl Store {
         tenant_id: &str,
     ) -> Result<Vec<AssessmentRecord>, StoreError> {
         self.select_assessments("tenant_id = $1", tenant_id).await
+    }
+
+    /// [`Store::assessments_in_tenant`] without each assessment's service
+    /// profile (`profile` is an empty object): for tenant-wide overviews
+    /// such as the dashboard, which never read it, at a fraction of the
+    /// memory.
+    pub async fn assessment_overviews_in_tenant(
+        &self,
+        tenant_id: &str,
+    ) -> Result<Vec<AssessmentRecord>, StoreError> {
+        let columns = ASSESSMENT_COLUMNS.replacen(", profile,", ", '{}' AS profile,", 1);
+        self.select_assessments_with(&columns, "tenant_id = $1", tenant_id)
+            .await
+    }
+
+    /// The tenants an organisation works for: those with a service it
+    /// provides or integrates, and those where any of its users is invited
+    /// to an assessment. Sorted, no duplicates.
+    pub async fn tenants_of_organisation(
+        &self,
+        organisation_id: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let tenants: Vec<String> = on_pool!(self, pool => sqlx::query_scalar(
+            "SELECT tenant_id FROM services WHERE provider_org_id = $1 OR integrator_org_id = $1 \
+             UNION SELECT a.tenant_id FROM assessment_invitations i \
+             JOIN assessments a ON a.id = i.assessment_id \
+             JOIN users u ON u.id = i.user_id WHERE u.organisation_id = $1 \
+             ORDER BY 1",
+        )
+        .bind(organisation_id)
+        .fetch_all(pool)
+        .await)?;
+        Ok(tenants)
     }
 
     /// The assessments a vendor user is invited to.
@@ -930,6 +971,59 @@ impl Store {
             }
             tx.commit().await?;
             n == 1
+        });
+        Ok(changed)
+    }
+
+    /// Replaces a decided assessment's decision document with `updated`
+    /// (e.g. a condition marked as met), only if it is still `current`
+    /// (another reviewer's change in between makes this return false), with
+    /// its history row (`event`, `details`) and audit entry in the same
+    /// transaction. The assessment's `updated_at` — the decision's date for
+    /// the re-assessment cycle — is kept.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn amend_decision(
+        &self,
+        assessment_id: &str,
+        current: &serde_json::Value,
+        updated: &serde_json::Value,
+        event: &str,
+        details: &serde_json::Value,
+        audit: &crate::audit::NewAuditEntry,
+        now: Timestamp,
+        actor: &Actor,
+    ) -> Result<bool, StoreError> {
+        let at = time::format(now);
+        let chain = audit
+            .tenant_id
+            .clone()
+            .unwrap_or_else(|| crate::audit::SYSTEM_CHAIN.to_owned());
+        let changed = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let stored: Option<Option<String>> = sqlx::query_scalar(
+                "SELECT decision FROM assessments WHERE id = $1 AND status = 'decided'",
+            )
+            .bind(assessment_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let still = stored
+                .flatten()
+                .map(|t| parse_json(&t))
+                .transpose()?
+                .is_some_and(|d| &d == current);
+            if still {
+                sqlx::query("UPDATE assessments SET decision = $1 WHERE id = $2")
+                    .bind(json_text(updated))
+                    .bind(assessment_id)
+                    .execute(&mut *tx)
+                    .await?;
+                history_in_tx!(tx, assessment_id, &at, actor, event, None::<String>, details);
+                append_in_tx!(tx, &chain, at.clone(), audit);
+                tx.commit().await?;
+            } else {
+                tx.rollback().await?;
+            }
+            still
         });
         Ok(changed)
     }

@@ -126,6 +126,18 @@ const MIGRATIONS: &[EmbeddedMigration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_bigint_positions.sql"),
         postgres: include_str!("../migrations/postgres/0008_bigint_positions.sql"),
     },
+    EmbeddedMigration {
+        version: 9,
+        description: "oversight",
+        sqlite: include_str!("../migrations/sqlite/0009_oversight.sql"),
+        postgres: include_str!("../migrations/postgres/0009_oversight.sql"),
+    },
+    EmbeddedMigration {
+        version: 10,
+        description: "notifications",
+        sqlite: include_str!("../migrations/sqlite/0010_notifications.sql"),
+        postgres: include_str!("../migrations/postgres/0010_notifications.sql"),
+    },
 ];
 
 /// Every migration file name under `migrations/<backend>/` that the binary
@@ -139,6 +151,8 @@ pub const MIGRATION_FILES: &[&str] = &[
     "0006_assessment_evidence.sql",
     "0007_answer_library.sql",
     "0008_bigint_positions.sql",
+    "0009_oversight.sql",
+    "0010_notifications.sql",
 ];
 
 fn migrator(backend: Backend) -> Migrator {

@@ -18,6 +18,9 @@
 //! - [`evidence`]: evidence files (証跡ファイル): the blob store, per-tenant
 //!   data keys wrapped by the master key, chunked AES-256-GCM encryption and
 //!   the content-type allow-list.
+//! - [`oversight`]: a service in operation — its records (outages,
+//!   inquiries, incidents, notices, security plan, issues), contract
+//!   deliverables and their versions, SLA settings.
 //! - [`time`]: the one text representation of UTC timestamps.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -32,6 +35,8 @@ pub mod library;
 pub mod assessment;
 pub mod db;
 pub mod evidence;
+pub mod notify;
+pub mod oversight;
 pub mod tenant;
 pub mod time;
 

@@ -1684,7 +1684,7 @@ async fn imported_answers_are_all_or_nothing_and_idempotent(db: Db) -> TestResul
         service_id: svc.id.clone(),
         phase: "selection".into(),
         catalogs: vec!["seed-004".into()],
-        profile: serde_json::json!({}),
+        profile: serde_json::json!({"ismap_registered": true}),
         status: "open".into(),
         due_date: None,
         opened_by: "u1".into(),
@@ -1713,6 +1713,25 @@ async fn imported_answers_are_all_or_nothing_and_idempotent(db: Db) -> TestResul
         .create_assessment(&record, &keys, &actor)
         .await
         .map_err(fail)?;
+    // The dashboard's overview: everything but the profile.
+    let full = db.store.assessments_in_tenant(&t.id).await.map_err(fail)?;
+    let light = db
+        .store
+        .assessment_overviews_in_tenant(&t.id)
+        .await
+        .map_err(fail)?;
+    check(
+        full.len() == 1 && full[0].profile == record.profile,
+        format!("{full:?}"),
+    )?;
+    check(
+        light
+            == vec![AssessmentRecord {
+                profile: serde_json::json!({}),
+                ..full[0].clone()
+            }],
+        format!("{light:?}"),
+    )?;
     let answers: Vec<(ItemKey, serde_json::Value, Option<LibraryEntry>)> = keys
         .iter()
         .map(|(k, _)| (k.clone(), serde_json::json!({"status": "conforms"}), None))
@@ -1805,6 +1824,657 @@ async fn imported_answers_are_all_or_nothing_and_idempotent(db: Db) -> TestResul
     Ok(())
 }
 
+// ---------------------------------------------------------------------------
+// Oversight (issue 6)
+
+/// A tenant, a provider organisation and a service of that provider.
+async fn oversight_service(db: &Db) -> Result<(String, String, String), Failed> {
+    let t = db
+        .store
+        .create_tenant("ov", "監督市", t0())
+        .await
+        .map_err(fail)?;
+    let org = db
+        .store
+        .create_organisation("クラウド株式会社", "provider", t0())
+        .await
+        .map_err(fail)?;
+    let svc = db
+        .store
+        .create_service(
+            &t.id,
+            "電子申請",
+            "申請",
+            "情報政策課",
+            Some(&org.id),
+            None,
+            &serde_json::json!({"profile": {}}),
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    Ok((t.id, org.id, svc.id))
+}
+
+fn oversight_entry(tenant: &str, action: &str) -> NewAuditEntry {
+    NewAuditEntry {
+        tenant_id: Some(tenant.to_owned()),
+        actor_id: Some("u1".into()),
+        actor_name: Some("審査 太郎".into()),
+        action: action.into(),
+        target: None,
+        source_addr: None,
+        details: serde_json::json!({"kind": "test"}),
+    }
+}
+
+async fn actions_of(db: &Db, tenant: &str) -> Result<Vec<String>, Failed> {
+    Ok(db
+        .store
+        .audit_entries(&AuditFilter {
+            tenant_id: Some(tenant.to_owned()),
+            ..Default::default()
+        })
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .map(|e| e.action)
+        .collect())
+}
+
+async fn oversight_records_filter_update_delete_and_audit(db: Db) -> TestResult {
+    use kijun_store::assessment::Actor;
+    use kijun_store::oversight::{DeleteOutcome, RecordFilter, RecordWrite};
+    let (tenant, org, svc) = oversight_service(&db).await?;
+    let staff = Actor {
+        id: Some("u1".into()),
+        name: Some("審査 太郎".into()),
+    };
+    let outage = |filed: &str, open: bool, n: i64| RecordWrite {
+        filed_at: filed.to_owned(),
+        is_open: open,
+        ref_id: None,
+        data: serde_json::json!({"description": format!("停止 {n}")}),
+    };
+    let created = db
+        .store
+        .create_oversight_record(
+            &tenant,
+            &svc,
+            "outage",
+            None,
+            &outage("2026-05-01T00:00:00.000000Z", false, 1),
+            &staff,
+            &oversight_entry(&tenant, "oversight_record_created"),
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    check(
+        created.kind == "outage" && created.created_at == t0(),
+        format!("{created:?}"),
+    )?;
+    check(
+        created.created_by.as_deref() == Some("u1") && created.organisation_id.is_none(),
+        "staff record",
+    )?;
+    let vendor = db
+        .store
+        .create_oversight_record(
+            &tenant,
+            &svc,
+            "outage",
+            Some(&org),
+            &outage("2026-05-20T00:00:00.000000Z", true, 2),
+            &staff,
+            &oversight_entry(&tenant, "oversight_record_created"),
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    // Filters: time window, open, a vendor's view.
+    let list = |filter: RecordFilter| {
+        let store = db.store.clone();
+        let svc = svc.clone();
+        async move {
+            store
+                .oversight_records(&svc, "outage", &filter)
+                .await
+                .map(|v| v.into_iter().map(|r| r.id).collect::<Vec<_>>())
+        }
+    };
+    check(
+        list(RecordFilter::default()).await.map_err(fail)?
+            == [created.id.clone(), vendor.id.clone()],
+        "ordered by filed_at",
+    )?;
+    check(
+        list(RecordFilter {
+            from: Some("2026-05-10".into()),
+            until: Some("2026-06-01".into()),
+            ..Default::default()
+        })
+        .await
+        .map_err(fail)?
+            == [vendor.id.clone()],
+        "window",
+    )?;
+    check(
+        list(RecordFilter {
+            is_open: Some(false),
+            ..Default::default()
+        })
+        .await
+        .map_err(fail)?
+            == [created.id.clone()],
+        "open",
+    )?;
+    check(
+        list(RecordFilter {
+            visible_to_organisation: Some("other".into()),
+            ..Default::default()
+        })
+        .await
+        .map_err(fail)?
+            == [created.id.clone()],
+        "another vendor sees only staff records",
+    )?;
+    // Update.
+    let updated = db
+        .store
+        .update_oversight_record(
+            &vendor.id,
+            &outage("2026-05-20T00:00:00.000000Z", false, 3),
+            &staff,
+            &oversight_entry(&tenant, "oversight_record_updated"),
+            t0() + 1.hours(),
+        )
+        .await
+        .map_err(fail)?
+        .ok_or_else(|| fail("updated"))?;
+    check(
+        !updated.is_open
+            && updated.data["description"] == "停止 3"
+            && updated.updated_at == t0() + 1.hours()
+            && updated.created_at == t0()
+            && updated.organisation_id.as_deref() == Some(org.as_str()),
+        format!("{updated:?}"),
+    )?;
+    check(
+        db.store
+            .update_oversight_record(
+                "nope",
+                &outage("x", false, 0),
+                &staff,
+                &oversight_entry(&tenant, "oversight_record_updated"),
+                t0(),
+            )
+            .await
+            .map_err(fail)?
+            .is_none(),
+        "unknown id",
+    )?;
+    // A plan item with a status cannot be deleted; one status per month.
+    let item = db
+        .store
+        .create_oversight_record(
+            &tenant,
+            &svc,
+            "plan_item",
+            None,
+            &RecordWrite {
+                filed_at: String::new(),
+                is_open: false,
+                ref_id: None,
+                data: serde_json::json!({"title": "脆弱性診断"}),
+            },
+            &staff,
+            &oversight_entry(&tenant, "oversight_record_created"),
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    let status = |note: &str| RecordWrite {
+        filed_at: "2026-05".into(),
+        is_open: false,
+        ref_id: Some(item.id.clone()),
+        data: serde_json::json!({"item_id": item.id, "month": "2026-05", "status": "done", "note": note}),
+    };
+    db.store
+        .create_oversight_record(
+            &tenant,
+            &svc,
+            "plan_status",
+            Some(&org),
+            &status("実施"),
+            &staff,
+            &oversight_entry(&tenant, "oversight_record_created"),
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    let before = actions_of(&db, &tenant).await?.len();
+    let dup = db
+        .store
+        .create_oversight_record(
+            &tenant,
+            &svc,
+            "plan_status",
+            Some(&org),
+            &status("二重"),
+            &staff,
+            &oversight_entry(&tenant, "oversight_record_created"),
+            t0(),
+        )
+        .await;
+    check(
+        matches!(dup, Err(StoreError::Conflict(_))),
+        format!("{dup:?}"),
+    )?;
+    check(
+        actions_of(&db, &tenant).await?.len() == before,
+        "a refused write logs nothing",
+    )?;
+    let refused = db
+        .store
+        .delete_oversight_record(
+            &item.id,
+            &oversight_entry(&tenant, "oversight_record_deleted"),
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    check(
+        refused == DeleteOutcome::Referenced(1),
+        format!("{refused:?}"),
+    )?;
+    let deleted = db
+        .store
+        .delete_oversight_record(
+            &created.id,
+            &oversight_entry(&tenant, "oversight_record_deleted"),
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    check(deleted == DeleteOutcome::Deleted, format!("{deleted:?}"))?;
+    check(
+        db.store
+            .delete_oversight_record(
+                &created.id,
+                &oversight_entry(&tenant, "oversight_record_deleted"),
+                t0(),
+            )
+            .await
+            .map_err(fail)?
+            == DeleteOutcome::NotFound,
+        "gone",
+    )?;
+    check(
+        db.store
+            .oversight_record(&created.id)
+            .await
+            .map_err(fail)?
+            .is_none(),
+        "deleted",
+    )?;
+    // Every change is in the audit log, targeted, and the chain verifies.
+    let actions = actions_of(&db, &tenant).await?;
+    check(
+        actions
+            == [
+                "oversight_record_created",
+                "oversight_record_created",
+                "oversight_record_updated",
+                "oversight_record_created",
+                "oversight_record_created",
+                "oversight_record_deleted",
+            ],
+        format!("{actions:?}"),
+    )?;
+    let entries = db
+        .store
+        .audit_entries(&AuditFilter {
+            tenant_id: Some(tenant.clone()),
+            ..Default::default()
+        })
+        .await
+        .map_err(fail)?;
+    check(
+        entries[0].target.as_deref() == Some(format!("oversight:outage:{}", created.id).as_str()),
+        format!("{:?}", entries[0].target),
+    )?;
+    check(
+        db.store.verify_audit().await.map_err(fail)?.is_intact(),
+        "chain intact",
+    )?;
+    let in_tenant = db
+        .store
+        .oversight_records_in_tenant(&tenant, &["outage", "plan_status"])
+        .await
+        .map_err(fail)?;
+    check(
+        in_tenant
+            .iter()
+            .map(|r| r.kind.as_str())
+            .collect::<Vec<_>>()
+            == ["outage", "plan_status"],
+        format!("{in_tenant:?}"),
+    )
+}
+
+async fn oversight_imports_are_all_or_nothing(db: Db) -> TestResult {
+    use kijun_store::assessment::Actor;
+    use kijun_store::oversight::{RecordFilter, RecordWrite};
+    let (tenant, org, svc) = oversight_service(&db).await?;
+    let actor = Actor {
+        id: Some("v1".into()),
+        name: Some("提供者".into()),
+    };
+    let status = |item: &str, month: &str| {
+        (
+            String::new(),
+            RecordWrite {
+                filed_at: month.to_owned(),
+                is_open: true,
+                ref_id: Some(item.to_owned()),
+                data: serde_json::json!({"item_id": item, "month": month, "status": "planned"}),
+            },
+        )
+    };
+    let entry = oversight_entry(&tenant, "oversight_records_imported");
+    // The third row repeats the first: nothing is stored, nothing logged.
+    let bad = [
+        status("i1", "2026-04"),
+        status("i1", "2026-05"),
+        status("i1", "2026-04"),
+    ];
+    let result = db
+        .store
+        .create_oversight_records(
+            &tenant,
+            &svc,
+            "plan_status",
+            Some(&org),
+            &bad,
+            &actor,
+            &entry,
+            t0(),
+        )
+        .await;
+    check(
+        matches!(result, Err(StoreError::Conflict(_))),
+        format!("{result:?}"),
+    )?;
+    check(
+        db.store
+            .oversight_records(&svc, "plan_status", &RecordFilter::default())
+            .await
+            .map_err(fail)?
+            .is_empty(),
+        "nothing stored",
+    )?;
+    check(actions_of(&db, &tenant).await?.is_empty(), "nothing logged")?;
+    let good = [
+        status("i1", "2026-04"),
+        status("i1", "2026-05"),
+        status("i2", "2026-04"),
+    ];
+    let ids = db
+        .store
+        .create_oversight_records(
+            &tenant,
+            &svc,
+            "plan_status",
+            Some(&org),
+            &good,
+            &actor,
+            &entry,
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    check(ids.len() == 3, format!("{ids:?}"))?;
+    let stored = db
+        .store
+        .oversight_records(&svc, "plan_status", &RecordFilter::default())
+        .await
+        .map_err(fail)?;
+    check(
+        stored.len() == 3
+            && stored.iter().all(|r| {
+                r.organisation_id.as_deref() == Some(org.as_str())
+                    && r.created_by.as_deref() == Some("v1")
+            }),
+        format!("{stored:?}"),
+    )?;
+    let entries = db
+        .store
+        .audit_entries(&AuditFilter {
+            tenant_id: Some(tenant.clone()),
+            ..Default::default()
+        })
+        .await
+        .map_err(fail)?;
+    check(
+        entries.len() == 1
+            && entries[0].action == "oversight_records_imported"
+            && entries[0].details.contains("\"count\":3"),
+        format!("{entries:?}"),
+    )
+}
+
+async fn deliverable_versions_supersede_and_are_reviewed_once(db: Db) -> TestResult {
+    use kijun_store::assessment::Actor;
+    let (tenant, org, svc) = oversight_service(&db).await?;
+    let vendor = Actor {
+        id: Some("v1".into()),
+        name: Some("提供者".into()),
+    };
+    let reviewer = Actor {
+        id: Some("u1".into()),
+        name: Some("審査 太郎".into()),
+    };
+    let d = db
+        .store
+        .put_deliverable(
+            &tenant,
+            &svc,
+            "implementation_plan",
+            "once",
+            Some("2026-03-16"),
+            true,
+            "契約書別紙の期日",
+            &oversight_entry(&tenant, "deliverable_updated"),
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    check(
+        d.due_on.as_deref() == Some("2026-03-16") && d.required,
+        format!("{d:?}"),
+    )?;
+    // Setting it again updates the same deliverable.
+    let again = db
+        .store
+        .put_deliverable(
+            &tenant,
+            &svc,
+            "implementation_plan",
+            "once",
+            None,
+            true,
+            "",
+            &oversight_entry(&tenant, "deliverable_updated"),
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    check(
+        again.id == d.id && again.due_on.is_none(),
+        format!("{again:?}"),
+    )?;
+    let submit = |n: i64| {
+        let store = db.store.clone();
+        let (tenant, svc, org, vendor) = (tenant.clone(), svc.clone(), org.clone(), vendor.clone());
+        async move {
+            store
+                .submit_deliverable_version(
+                    &tenant,
+                    &svc,
+                    "implementation_plan",
+                    "once",
+                    Some(&org),
+                    &serde_json::json!({"note": format!("第{n}版")}),
+                    &vendor,
+                    &oversight_entry(&tenant, "deliverable_submitted"),
+                    t0() + n.hours(),
+                )
+                .await
+        }
+    };
+    let v1 = submit(1).await.map_err(fail)?;
+    let v2 = submit(2).await.map_err(fail)?;
+    check(
+        (v1.version, v2.version, v2.state.as_str()) == (1, 2, "submitted"),
+        format!("{v1:?} {v2:?}"),
+    )?;
+    check(
+        v2.submitted_by_name.as_deref() == Some("提供者"),
+        "submitter",
+    )?;
+    let review = |n: i64, accept: bool| {
+        let store = db.store.clone();
+        let (tenant, did, reviewer) = (tenant.clone(), d.id.clone(), reviewer.clone());
+        async move {
+            store
+                .review_deliverable_version(
+                    &did,
+                    n,
+                    accept,
+                    Some("確認しました"),
+                    &reviewer,
+                    &oversight_entry(&tenant, "deliverable_reviewed"),
+                    t0() + 5.hours(),
+                )
+                .await
+        }
+    };
+    check(
+        review(1, true).await.map_err(fail)?.is_none(),
+        "v1 was superseded",
+    )?;
+    let accepted = review(2, true)
+        .await
+        .map_err(fail)?
+        .ok_or_else(|| fail("accepted"))?;
+    check(
+        accepted.state == "accepted"
+            && accepted.reviewed_by.as_deref() == Some("u1")
+            && accepted.reviewed_at == Some(t0() + 5.hours()),
+        format!("{accepted:?}"),
+    )?;
+    let versions = db
+        .store
+        .deliverable_versions_of_service(&svc)
+        .await
+        .map_err(fail)?;
+    check(
+        versions
+            .iter()
+            .map(|v| v.state.as_str())
+            .collect::<Vec<_>>()
+            == ["superseded", "accepted"],
+        format!("{versions:?}"),
+    )?;
+    // A new month's report creates its deliverable on submission.
+    db.store
+        .submit_deliverable_version(
+            &tenant,
+            &svc,
+            "monthly_report",
+            "2026-04",
+            None,
+            &serde_json::json!({"improvement_plan": "監視の強化"}),
+            &reviewer,
+            &oversight_entry(&tenant, "deliverable_submitted"),
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    let all = db
+        .store
+        .deliverables_in_tenant(&tenant)
+        .await
+        .map_err(fail)?;
+    check(
+        all.iter()
+            .map(|d| (d.kind.as_str(), d.period.as_str(), d.due_on.is_none()))
+            .collect::<Vec<_>>()
+            == [
+                ("implementation_plan", "once", true),
+                ("monthly_report", "2026-04", true),
+            ],
+        format!("{all:?}"),
+    )?;
+    check(
+        db.store
+            .deliverable_versions_in_tenant(&tenant)
+            .await
+            .map_err(fail)?
+            .len()
+            == 3,
+        "versions in tenant",
+    )?;
+    // SLA settings.
+    check(
+        db.store.sla_settings(&svc).await.map_err(fail)?.is_none(),
+        "none yet",
+    )?;
+    let settings = serde_json::json!({"monthly_report_open_day": 5});
+    db.store
+        .put_sla_settings(
+            &tenant,
+            &svc,
+            &settings,
+            &reviewer,
+            &oversight_entry(&tenant, "sla_settings_updated"),
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    check(
+        db.store.sla_settings(&svc).await.map_err(fail)? == Some(settings.clone()),
+        "stored",
+    )?;
+    check(
+        db.store
+            .sla_settings_in_tenant(&tenant)
+            .await
+            .map_err(fail)?
+            == [(svc.clone(), settings)],
+        "in tenant",
+    )?;
+    let actions = actions_of(&db, &tenant).await?;
+    check(
+        actions
+            == [
+                "deliverable_updated",
+                "deliverable_updated",
+                "deliverable_submitted",
+                "deliverable_submitted",
+                "deliverable_reviewed",
+                "deliverable_submitted",
+                "sla_settings_updated",
+            ],
+        format!("{actions:?}"),
+    )?;
+    check(
+        db.store.verify_audit().await.map_err(fail)?.is_intact(),
+        "chain intact",
+    )
+}
+
 const TESTS: &[(&str, TestFn)] = &[
     ("migrations_are_applied_once", |db| {
         Box::pin(migrations_are_applied_once(db))
@@ -1881,6 +2551,34 @@ const TESTS: &[(&str, TestFn)] = &[
     ("imported_answers_are_all_or_nothing_and_idempotent", |db| {
         Box::pin(imported_answers_are_all_or_nothing_and_idempotent(db))
     }),
+    ("oversight_records_filter_update_delete_and_audit", |db| {
+        Box::pin(oversight_records_filter_update_delete_and_audit(db))
+    }),
+    ("oversight_imports_are_all_or_nothing", |db| {
+        Box::pin(oversight_imports_are_all_or_nothing(db))
+    }),
+    (
+        "deliverable_versions_supersede_and_are_reviewed_once",
+        |db| Box::pin(deliverable_versions_supersede_and_are_reviewed_once(db)),
+    ),
+    ("notifications_are_enqueued_once_per_dedupe_key", |db| {
+        Box::pin(notifications_are_enqueued_once_per_dedupe_key(db))
+    }),
+    (
+        "deliveries_are_claimed_by_one_worker_until_the_lease_ends",
+        |db| {
+            Box::pin(deliveries_are_claimed_by_one_worker_until_the_lease_ends(
+                db,
+            ))
+        },
+    ),
+    ("attempts_are_logged_retried_and_given_up", |db| {
+        Box::pin(attempts_are_logged_retried_and_given_up(db))
+    }),
+    (
+        "notification_channels_are_tenant_scoped_and_audited",
+        |db| Box::pin(notification_channels_are_tenant_scoped_and_audited(db)),
+    ),
 ];
 
 // ---------------------------------------------------------------------------
@@ -2022,4 +2720,594 @@ fn main() {
         },
     ));
     libtest_mimic::run(&args, trials).exit();
+}
+
+// ---------------------------------------------------------------------------
+// Notifications (kijun_store::notify)
+
+use kijun_store::notify::{
+    ChannelKind, ChannelUpdate, DeliveryStatus, LogFilter, NewChannel, NewDelivery,
+    NewNotification, Outcome,
+};
+
+fn channel_audit(tenant: &str, action: &str) -> NewAuditEntry {
+    NewAuditEntry {
+        tenant_id: Some(tenant.to_owned()),
+        action: action.into(),
+        ..Default::default()
+    }
+}
+
+fn alert<'a>(tenant: &'a str, key: &'a str, payload: &'a serde_json::Value) -> NewNotification<'a> {
+    NewNotification {
+        tenant_id: tenant,
+        kind: "improvement_plan_required",
+        subject: "【kijun】SLA 目標の未達",
+        body: "稼働率が目標を下回りました。",
+        payload,
+        dedupe_key: key,
+    }
+}
+
+fn email_to(address: &str) -> NewDelivery {
+    NewDelivery {
+        channel: ChannelKind::Email,
+        channel_id: None,
+        target: address.into(),
+    }
+}
+
+async fn notifications_are_enqueued_once_per_dedupe_key(db: Db) -> TestResult {
+    let a = db
+        .store
+        .create_tenant("city-a", "A市", t0())
+        .await
+        .map_err(fail)?;
+    let b = db
+        .store
+        .create_tenant("city-b", "B市", t0())
+        .await
+        .map_err(fail)?;
+    let payload = serde_json::json!({"service": "s1", "month": "2026-03"});
+    let first = db
+        .store
+        .enqueue_notification(
+            &alert(&a.id, "sla:s1:2026-03", &payload),
+            &[email_to("a@example.lg.jp"), email_to("b@example.lg.jp")],
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    check(
+        first.as_ref().is_some_and(|e| e.deliveries.len() == 2),
+        format!("{first:?}"),
+    )?;
+    let again = db
+        .store
+        .enqueue_notification(
+            &alert(&a.id, "sla:s1:2026-03", &payload),
+            &[email_to("c@example.lg.jp")],
+            t0() + 1.minutes(),
+        )
+        .await
+        .map_err(fail)?;
+    check(
+        again.is_none(),
+        format!("duplicate key enqueued: {again:?}"),
+    )?;
+    let other_tenant = db
+        .store
+        .enqueue_notification(
+            &alert(&b.id, "sla:s1:2026-03", &payload),
+            &[email_to("x@example.lg.jp")],
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    check(other_tenant.is_some(), "keys are per tenant")?;
+    let due = db
+        .store
+        .due_deliveries(t0() + 1.minutes(), 100)
+        .await
+        .map_err(fail)?;
+    check(due.len() == 3, format!("{due:?}"))?;
+    let log = db
+        .store
+        .delivery_log(&a.id, &LogFilter::default())
+        .await
+        .map_err(fail)?;
+    let targets: Vec<&str> = log.iter().map(|e| e.delivery.target.as_str()).collect();
+    check(
+        targets.len() == 2 && !targets.contains(&"c@example.lg.jp"),
+        format!("{targets:?}"),
+    )?;
+    check(
+        log.iter()
+            .all(|e| e.subject == "【kijun】SLA 目標の未達" && e.history.is_empty()),
+        "subject kept, no attempts yet",
+    )
+}
+
+async fn deliveries_are_claimed_by_one_worker_until_the_lease_ends(db: Db) -> TestResult {
+    let t = db
+        .store
+        .create_tenant("city-a", "A市", t0())
+        .await
+        .map_err(fail)?;
+    let payload = serde_json::json!({});
+    let targets: Vec<NewDelivery> = (0..40)
+        .map(|i| email_to(&format!("u{i}@example.lg.jp")))
+        .collect();
+    db.store
+        .enqueue_notification(&alert(&t.id, "k", &payload), &targets, t0())
+        .await
+        .map_err(fail)?;
+    let now = t0() + 1.seconds();
+    let lease = now + 5.minutes();
+    // Four workers claim at once: no delivery goes to two of them.
+    let (w1, w2, w3, w4) = tokio::join!(
+        db.store.claim_deliveries(now, lease, 15),
+        db.store.claim_deliveries(now, lease, 15),
+        db.store.claim_deliveries(now, lease, 15),
+        db.store.claim_deliveries(now, lease, 15),
+    );
+    let mut seen = std::collections::HashSet::new();
+    let mut all = Vec::new();
+    for w in [w1, w2, w3, w4] {
+        let w = w.map_err(fail)?;
+        check(w.len() <= 15, "limit")?;
+        let tokens: std::collections::HashSet<&str> =
+            w.iter().map(|c| c.claim_token.as_str()).collect();
+        check(tokens.len() <= 1, "one token per claim")?;
+        for c in &w {
+            check(
+                seen.insert(c.delivery.id.clone()),
+                format!("{} claimed twice", c.delivery.id),
+            )?;
+            check(
+                c.notification.kind == "improvement_plan_required",
+                "notification joined",
+            )?;
+        }
+        all.extend(w);
+    }
+    let rest = db
+        .store
+        .claim_deliveries(now, lease, 100)
+        .await
+        .map_err(fail)?;
+    for c in &rest {
+        check(seen.insert(c.delivery.id.clone()), "claimed twice")?;
+    }
+    check(
+        all.len() + rest.len() == 40,
+        format!("{} + {}", all.len(), rest.len()),
+    )?;
+    // Held until the lease ends: nothing is due, nothing can be claimed.
+    check(
+        db.store
+            .due_deliveries(now + 1.minutes(), 100)
+            .await
+            .map_err(fail)?
+            .is_empty(),
+        "held deliveries are not due",
+    )?;
+    check(
+        db.store
+            .claim_deliveries(now + 1.minutes(), lease, 100)
+            .await
+            .map_err(fail)?
+            .is_empty(),
+        "held deliveries cannot be claimed",
+    )?;
+    // A worker that died: after the lease another claims it, and the
+    // first one's late report is refused.
+    let old = all
+        .first()
+        .cloned()
+        .ok_or_else(|| fail("nothing claimed"))?;
+    let after = lease + 1.seconds();
+    let again = db
+        .store
+        .claim_deliveries(after, after + 5.minutes(), 100)
+        .await
+        .map_err(fail)?;
+    check(again.len() == 40, format!("{}", again.len()))?;
+    let mine = again
+        .iter()
+        .find(|c| c.delivery.id == old.delivery.id)
+        .ok_or_else(|| fail("re-claimed"))?;
+    check(mine.claim_token != old.claim_token, "a new claim token")?;
+    check(
+        !db.store
+            .record_attempt(&old.delivery.id, &old.claim_token, Outcome::Sent, after)
+            .await
+            .map_err(fail)?,
+        "a stale claim cannot record",
+    )?;
+    check(
+        db.store
+            .record_attempt(&mine.delivery.id, &mine.claim_token, Outcome::Sent, after)
+            .await
+            .map_err(fail)?,
+        "the current claim records",
+    )?;
+    check(
+        !db.store
+            .record_attempt(&mine.delivery.id, &mine.claim_token, Outcome::Sent, after)
+            .await
+            .map_err(fail)?,
+        "recorded once: the claim is released",
+    )
+}
+
+async fn attempts_are_logged_retried_and_given_up(db: Db) -> TestResult {
+    let t = db
+        .store
+        .create_tenant("city-a", "A市", t0())
+        .await
+        .map_err(fail)?;
+    let payload = serde_json::json!({"n": 1});
+    let e = db
+        .store
+        .enqueue_notification(
+            &alert(&t.id, "k1", &payload),
+            &[
+                email_to("a@example.lg.jp"),
+                NewDelivery {
+                    channel: ChannelKind::Webhook,
+                    channel_id: Some("w1".into()),
+                    target: "w1".into(),
+                },
+            ],
+            t0(),
+        )
+        .await
+        .map_err(fail)?
+        .ok_or_else(|| fail("enqueued"))?;
+    let lease = |at: Timestamp| at + 5.minutes();
+    let claimed = db
+        .store
+        .claim_deliveries(t0(), lease(t0()), 10)
+        .await
+        .map_err(fail)?;
+    check(claimed.len() == 2, "both due")?;
+    check(
+        claimed[0].notification.payload == payload,
+        "payload round trip",
+    )?;
+    for c in &claimed {
+        let ok = db
+            .store
+            .record_attempt(
+                &c.delivery.id,
+                &c.claim_token,
+                Outcome::Failed {
+                    error: "HTTP 500",
+                    retry_at: Some(t0() + 1.minutes()),
+                },
+                t0(),
+            )
+            .await
+            .map_err(fail)?;
+        check(ok, "recorded")?;
+    }
+    check(
+        db.store
+            .due_deliveries(t0() + 30.seconds(), 10)
+            .await
+            .map_err(fail)?
+            .is_empty(),
+        "not due before the backoff",
+    )?;
+    let retry = db
+        .store
+        .claim_deliveries(t0() + 1.minutes(), lease(t0() + 1.minutes()), 10)
+        .await
+        .map_err(fail)?;
+    check(retry.len() == 2, "due after the backoff")?;
+    check(
+        retry.iter().all(|c| {
+            c.delivery.attempts == 1
+                && c.delivery.status == DeliveryStatus::Failed
+                && c.delivery.last_error.as_deref() == Some("HTTP 500")
+        }),
+        format!("{retry:?}"),
+    )?;
+    let at = t0() + 1.minutes();
+    for c in &retry {
+        let outcome = match c.delivery.channel {
+            ChannelKind::Email => Outcome::Sent,
+            ChannelKind::Webhook => Outcome::Failed {
+                error: "接続できません",
+                retry_at: None,
+            },
+        };
+        db.store
+            .record_attempt(&c.delivery.id, &c.claim_token, outcome, at)
+            .await
+            .map_err(fail)?;
+    }
+    check(
+        db.store
+            .due_deliveries(t0() + 24.hours(), 10)
+            .await
+            .map_err(fail)?
+            .is_empty(),
+        "sent and given-up deliveries are never due",
+    )?;
+    let log = db
+        .store
+        .delivery_log(&t.id, &LogFilter::default())
+        .await
+        .map_err(fail)?;
+    check(log.len() == 2, format!("{log:?}"))?;
+    let email = log
+        .iter()
+        .find(|l| l.delivery.channel == ChannelKind::Email)
+        .ok_or_else(|| fail("email in log"))?;
+    check(
+        email.delivery.status == DeliveryStatus::Sent
+            && email.delivery.attempts == 2
+            && email.delivery.sent_at == Some(at)
+            && email.delivery.next_attempt_at.is_none()
+            && email.delivery.notification_id == e.notification_id,
+        format!("{email:?}"),
+    )?;
+    let history: Vec<(i64, bool, Option<&str>)> = email
+        .history
+        .iter()
+        .map(|a| (a.attempt, a.ok, a.error.as_deref()))
+        .collect();
+    check(
+        history == [(1, false, Some("HTTP 500")), (2, true, None)],
+        format!("{history:?}"),
+    )?;
+    check(email.history[0].at == t0(), "attempt time kept")?;
+    let webhook = log
+        .iter()
+        .find(|l| l.delivery.channel == ChannelKind::Webhook)
+        .ok_or_else(|| fail("webhook in log"))?;
+    check(
+        webhook.delivery.status == DeliveryStatus::GaveUp && webhook.history.len() == 2,
+        format!("{webhook:?}"),
+    )?;
+    // Filters.
+    let only = |filter: LogFilter| {
+        let store = db.store.clone();
+        let tenant = t.id.clone();
+        async move { store.delivery_log(&tenant, &filter).await }
+    };
+    let gave_up = only(LogFilter {
+        status: Some(DeliveryStatus::GaveUp),
+        ..Default::default()
+    })
+    .await
+    .map_err(fail)?;
+    check(
+        gave_up.len() == 1 && gave_up[0].delivery.channel == ChannelKind::Webhook,
+        "status filter",
+    )?;
+    let emails = only(LogFilter {
+        channel: Some(ChannelKind::Email),
+        ..Default::default()
+    })
+    .await
+    .map_err(fail)?;
+    check(
+        emails.len() == 1 && emails[0].history.len() == 2,
+        "channel filter keeps the history",
+    )?;
+    check(
+        only(LogFilter {
+            kind: Some("deliverable_missing".into()),
+            ..Default::default()
+        })
+        .await
+        .map_err(fail)?
+        .is_empty(),
+        "kind filter",
+    )?;
+    check(
+        only(LogFilter {
+            from: Some(t0() + 1.seconds()),
+            ..Default::default()
+        })
+        .await
+        .map_err(fail)?
+        .is_empty(),
+        "time filter",
+    )?;
+    check(
+        only(LogFilter {
+            limit: Some(1),
+            ..Default::default()
+        })
+        .await
+        .map_err(fail)?
+        .len()
+            == 1,
+        "limit",
+    )?;
+    let other = db
+        .store
+        .create_tenant("city-b", "B市", t0())
+        .await
+        .map_err(fail)?;
+    check(
+        db.store
+            .delivery_log(&other.id, &LogFilter::default())
+            .await
+            .map_err(fail)?
+            .is_empty(),
+        "another tenant's log is empty",
+    )
+}
+
+async fn notification_channels_are_tenant_scoped_and_audited(db: Db) -> TestResult {
+    let a = db
+        .store
+        .create_tenant("city-a", "A市", t0())
+        .await
+        .map_err(fail)?;
+    let b = db
+        .store
+        .create_tenant("city-b", "B市", t0())
+        .await
+        .map_err(fail)?;
+    let id = kijun_store::notify::new_id();
+    let created = db
+        .store
+        .create_notification_channel(
+            &NewChannel {
+                id: id.clone(),
+                tenant_id: a.id.clone(),
+                channel: ChannelKind::Webhook,
+                name: "監視基盤".into(),
+                target: "https://hooks.example.jp/kijun".into(),
+                secret: Some("v1.sealed".into()),
+                kinds: vec!["improvement_plan_required".into()],
+            },
+            &channel_audit(&a.id, "notification_channel_created"),
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    check(
+        created.wants("improvement_plan_required") && !created.wants("notice_too_late"),
+        "kinds",
+    )?;
+    let listed = db.store.notification_channels(&a.id).await.map_err(fail)?;
+    check(listed == [created.clone()], format!("{listed:?}"))?;
+    check(
+        db.store
+            .notification_channels(&b.id)
+            .await
+            .map_err(fail)?
+            .is_empty()
+            && db
+                .store
+                .notification_channel(&b.id, &id)
+                .await
+                .map_err(fail)?
+                .is_none(),
+        "invisible from another tenant",
+    )?;
+    let update = ChannelUpdate {
+        name: "監視基盤（本番）".into(),
+        target: "https://hooks.example.jp/kijun2".into(),
+        secret: None,
+        kinds: vec![],
+    };
+    check(
+        db.store
+            .update_notification_channel(
+                &b.id,
+                &id,
+                &update,
+                &channel_audit(&b.id, "notification_channel_updated"),
+                t0(),
+            )
+            .await
+            .map_err(fail)?
+            .is_none(),
+        "another tenant cannot update",
+    )?;
+    let updated = db
+        .store
+        .update_notification_channel(
+            &a.id,
+            &id,
+            &update,
+            &channel_audit(&a.id, "notification_channel_updated"),
+            t0() + 1.minutes(),
+        )
+        .await
+        .map_err(fail)?
+        .ok_or_else(|| fail("updated"))?;
+    check(
+        updated.secret.as_deref() == Some("v1.sealed")
+            && updated.wants("notice_too_late")
+            && updated.updated_at == t0() + 1.minutes(),
+        "the secret is kept when not given; empty kinds take every kind",
+    )?;
+    let payload = serde_json::json!({});
+    db.store
+        .enqueue_notification(
+            &alert(&a.id, "k", &payload),
+            &[NewDelivery {
+                channel: ChannelKind::Webhook,
+                channel_id: Some(id.clone()),
+                target: id.clone(),
+            }],
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    check(
+        !db.store
+            .delete_notification_channel(
+                &b.id,
+                &id,
+                &channel_audit(&b.id, "notification_channel_deleted"),
+                t0(),
+            )
+            .await
+            .map_err(fail)?,
+        "another tenant cannot delete",
+    )?;
+    check(
+        db.store
+            .delete_notification_channel(
+                &a.id,
+                &id,
+                &channel_audit(&a.id, "notification_channel_deleted"),
+                t0() + 2.minutes(),
+            )
+            .await
+            .map_err(fail)?,
+        "deleted",
+    )?;
+    let log = db
+        .store
+        .delivery_log(&a.id, &LogFilter::default())
+        .await
+        .map_err(fail)?;
+    check(
+        log.len() == 1
+            && log[0].delivery.status == DeliveryStatus::GaveUp
+            && log[0].delivery.channel_id.as_deref() == Some(id.as_str()),
+        format!("pending deliveries of a deleted channel are given up: {log:?}"),
+    )?;
+    let actions: Vec<String> = db
+        .store
+        .audit_entries(&AuditFilter {
+            tenant_id: Some(a.id.clone()),
+            ..Default::default()
+        })
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    check(
+        actions
+            == [
+                "notification_channel_created",
+                "notification_channel_updated",
+                "notification_channel_deleted",
+            ],
+        format!("{actions:?}"),
+    )?;
+    check(
+        db.store
+            .audit_entries(&AuditFilter {
+                tenant_id: Some(b.id.clone()),
+                ..Default::default()
+            })
+            .await
+            .map_err(fail)?
+            .is_empty(),
+        "refused changes write no audit entry",
+    )
 }

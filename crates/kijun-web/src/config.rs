@@ -56,6 +56,11 @@ pub struct ServerConfig {
     pub tls: Option<TlsFiles>,
     /// Mark cookies `Secure` even without built-in TLS (behind a TLS proxy).
     pub secure_cookies: bool,
+    /// The SMTP server for e-mail notifications (`[server.smtp]`; none: no
+    /// e-mail). `KIJUN_SMTP_*` override it (see `notify::config`).
+    pub smtp: Option<crate::notify::config::SmtpConfig>,
+    /// The notification worker, retries and webhook rules.
+    pub notifications: crate::notify::config::NotificationsConfig,
 }
 
 impl Default for ServerConfig {
@@ -84,6 +89,8 @@ impl Default for ServerConfig {
             max_evidence_bytes: 20 * 1024 * 1024,
             tls: None,
             secure_cookies: false,
+            smtp: None,
+            notifications: crate::notify::config::NotificationsConfig::default(),
         }
     }
 }

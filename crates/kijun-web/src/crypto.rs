@@ -45,6 +45,11 @@ pub fn random_token() -> Result<String, CryptoError> {
     Ok(hex(&random_bytes::<32>()?))
 }
 
+/// SHA-256 of bytes, hex encoded (e.g. an uploaded file, for the audit log).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
 /// SHA-256 of a bearer secret, hex encoded: what the database stores.
 pub fn digest(secret: &str) -> String {
     hex(&Sha256::digest(secret.as_bytes()))

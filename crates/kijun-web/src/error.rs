@@ -23,6 +23,26 @@ pub struct ApiError {
     pub field: Option<String>,
     /// Seconds to wait, for 429.
     pub retry_after: Option<i64>,
+    /// Every problem of an uploaded file (e.g. a checklist), each with where
+    /// it is; all of them at once.
+    pub problems: Vec<Problem>,
+}
+
+/// One problem in an uploaded file: where (sheet, row as the spreadsheet
+/// numbers it, column letter and heading), the value found, and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub heading: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    pub message: String,
 }
 
 #[derive(Serialize)]
@@ -36,6 +56,8 @@ struct Inner<'a> {
     message: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[Problem]>::is_empty")]
+    problems: &'a [Problem],
 }
 
 impl ApiError {
@@ -46,11 +68,17 @@ impl ApiError {
             message: message.into(),
             field: None,
             retry_after: None,
+            problems: Vec::new(),
         }
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> ApiError {
         self.field = Some(field.into());
+        self
+    }
+
+    pub fn with_problems(mut self, problems: Vec<Problem>) -> ApiError {
+        self.problems = problems;
         self
     }
 
@@ -103,6 +131,7 @@ impl IntoResponse for ApiError {
                 code: self.code,
                 message: &self.message,
                 field: self.field.as_deref(),
+                problems: &self.problems,
             },
         };
         let mut response = (self.status, Json(body)).into_response();

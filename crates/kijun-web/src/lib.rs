@@ -12,6 +12,8 @@
 //! - [`audit_log`]: writing audit entries from requests.
 //! - [`metrics`]: Prometheus counters.
 //! - [`retention`]: applying tenants' audit retention periods.
+//! - [`notify`]: sending notifications (e-mail, signed webhooks) from the
+//!   outbox, with retries; the worker started with the server.
 //! - [`openapi`]: the OpenAPI 3.1 document of the JSON API.
 //! - [`log`]: operational log lines that never panic.
 //! - [`ui`]: the server-rendered Japanese UI.
@@ -28,6 +30,7 @@ pub mod crypto;
 pub mod error;
 pub mod log;
 pub mod metrics;
+pub mod notify;
 pub mod openapi;
 pub mod principal;
 pub mod retention;
@@ -87,7 +90,8 @@ async fn not_found() -> ApiError {
 /// The router with every route.
 pub fn router(state: AppState) -> Router {
     use routes::{
-        admin, assessments, audit, auth, catalogs, dashboard, evidence, health, library, reports,
+        admin, assessments, audit, auth, catalogs, dashboard, evidence, exchange, health, library,
+        reports,
     };
     let api = Router::new()
         .route("/setup", post(auth::setup))
@@ -164,10 +168,17 @@ pub fn router(state: AppState) -> Router {
             post(assessments::record_verdict),
         )
         .route("/assessments/{id}/history", get(assessments::history))
+        .route(
+            "/assessments/{id}/conditions/{n}/met",
+            post(assessments::condition_met),
+        )
         .route("/assessments/{id}/report", get(reports::assessment_report))
         .route(
             "/assessments/{id}/checklist",
-            get(reports::checklist_report),
+            get(reports::checklist_report).post(exchange::import).layer(
+                // A filled checklist is a file upload, like evidence.
+                DefaultBodyLimit::max(state.config.max_evidence_bytes),
+            ),
         )
         .route(
             "/assessments/{id}/evidence",
@@ -192,9 +203,29 @@ pub fn router(state: AppState) -> Router {
             "/assessments/{id}/prefill",
             post(library::prefill_assessment),
         )
+        .route(
+            "/tenants/{id}/notifications/channels",
+            get(routes::notify::list_channels).post(routes::notify::create_channel),
+        )
+        .route(
+            "/tenants/{id}/notifications/channels/{channel_id}",
+            get(routes::notify::get_channel)
+                .put(routes::notify::update_channel)
+                .delete(routes::notify::delete_channel),
+        )
+        .route(
+            "/tenants/{id}/notifications/deliveries",
+            get(routes::notify::deliveries),
+        )
+        .route(
+            "/tenants/{id}/notifications/test",
+            post(routes::notify::send_test),
+        )
         .route("/catalogs", get(catalogs::list))
         .route("/catalogs/{id}", get(catalogs::show))
         .route("/openapi.json", get(openapi::handler))
+        // Oversight of services in operation (routes/oversight.rs).
+        .merge(routes::oversight::router(state.config.max_evidence_bytes))
         .fallback(not_found);
     Router::new()
         .route("/", get(ui::root))
@@ -286,7 +317,17 @@ pub fn router(state: AppState) -> Router {
                 state.config.max_evidence_bytes + 64 * 1024,
             )),
         )
+        .route(
+            "/assessments/{id}/checklist",
+            post(ui_assessments::import_checklist).layer(DefaultBodyLimit::max(
+                state.config.max_evidence_bytes + 64 * 1024,
+            )),
+        )
         .route("/assessments/{id}/submit", post(ui_assessments::submit))
+        .route(
+            "/assessments/{id}/conditions/{n}/met",
+            post(ui_assessments::condition_met),
+        )
         .route("/assessments/{id}/prefill", post(ui_assessments::prefill))
         .route(
             "/assessments/{id}/invitations",
@@ -395,6 +436,11 @@ impl Server {
         let store = Store::open(&config.database_url()).await?;
         std::fs::create_dir_all(&config.data_dir).map_err(|e| io_err(&config.data_dir, e))?;
         let key = load_master_key(&config.data_dir)?;
+        let mut config = config;
+        config.smtp = notify::config::smtp_with_env(config.smtp.take(), |k| std::env::var(k).ok())
+            .map_err(|e| ServeError::Other(e.to_string()))?;
+        let outbox = notify::outbox(config.smtp.as_ref(), config.notifications.clone())
+            .map_err(|e| ServeError::Other(e.to_string()))?;
         let blobs_dir = config.data_dir.join("blobs");
         let limiters = Limiters {
             per_account: RateLimiter::new(config.login_rate_per_account)
@@ -423,6 +469,7 @@ impl Server {
                 vault: kijun_store::evidence::Vault::new(&key),
                 blobs: Arc::new(kijun_store::evidence::FsBlobStore::new(blobs_dir)),
                 heavy: Arc::new(tokio::sync::Semaphore::new(state::heavy_permits())),
+                outbox,
             },
         })
     }
@@ -449,6 +496,7 @@ impl Server {
     ) -> Result<(), ServeError> {
         let app = router(self.state.clone());
         let store = self.state.store.clone();
+        let notifications = notify::spawn_worker(self.state.clone());
         let retention = tokio::spawn(async move {
             loop {
                 match retention::apply(&store, jiff::Timestamp::now()).await {
@@ -479,6 +527,7 @@ impl Server {
             .map_err(|e| ServeError::Other(e.to_string()))?,
         }
         retention.abort();
+        notifications.abort();
         self.state.store.close().await;
         Ok(())
     }

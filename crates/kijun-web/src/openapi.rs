@@ -103,10 +103,22 @@ pub const ERROR_CODES: &[(&str, &[u16], &str, &str)] = &[
         "The verdict is better than the answers support (`field` is verdict)",
     ),
     (
+        "invalid_checklist",
+        &[400],
+        "記入済みチェックリストを取り込めない: xlsx でない、kijun のチェックリストでない、別の審査のもの、または行に問題がある。error.problems に各問題（シート・行・列・見出し・値・対処）がすべて入り、何も保存されていない",
+        "The filled-in checklist is refused: not an xlsx file, not a kijun checklist, another assessment's, or rows with problems; error.problems lists each (sheet, row, column, heading, value, what to do); nothing was stored",
+    ),
+    (
         "invalid_evidence",
         &[400],
         "証跡ファイルを受け付けられない: 空のファイル、許可されていない種類（PDF・PNG・JPEG・.docx/.xlsx/.pptx（マクロなし）・UTF-8 のテキスト/CSV 以外）、または内容が Content-Type で申告した種類と一致しない",
         "The evidence file is refused: empty, of a type not allowed (PDF, PNG, JPEG, .docx/.xlsx/.pptx without macros, UTF-8 text/CSV), or its content does not match the declared Content-Type",
+    ),
+    (
+        "invalid_csv",
+        &[400],
+        "CSV ファイルを取り込めない（UTF-8 でない、見出しの誤り、値の誤りなど）。problems に行・列・見出し・値・対処をすべて列挙し、何も保存しない",
+        "The CSV file cannot be imported (not UTF-8, wrong headings or values); `problems` lists every row, column, heading and value, and nothing is stored",
     ),
     (
         "unauthenticated",
@@ -2118,7 +2130,22 @@ fn assessment_schemas(schemas: &mut Map<String, Value>) {
                         &["reviewer", "answer"],
                     ),
                 ),
+                ("met_at", timestamp("達成を記録した日時（達成済みのときだけ） / When it was recorded as met (only once met)")),
+                ("met_by", string("達成を記録した利用者の表示名 / Who recorded it as met")),
+                ("met_note", string("達成の内容 / How it was met")),
             ],
+        ),
+    );
+    schemas.insert(
+        "ConditionMet".into(),
+        object(
+            "条件の達成の記録 / Recording a condition as met",
+            &["note"],
+            true,
+            vec![(
+                "note",
+                string("達成の内容（空白のみは不可、2000 文字まで） / How it was met, not blank, up to 2000 characters"),
+            )],
         ),
     );
     schemas.insert(
@@ -2785,6 +2812,15 @@ fn parameters() -> Value {
             "name": "tenant_id", "in": "path", "required": true, "schema": {"type": "string"},
             "description": "同意を撤回するテナントの ID / The tenant whose consent is revoked",
         },
+        "ConditionIndex": {
+            "name": "n", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 0},
+            "description": "条件の位置（判定の conditions の 0 から数えた位置） / The condition's position in the decision's conditions, from 0",
+        },
+        "ChecklistParty": {
+            "name": "party", "in": "query", "required": false,
+            "schema": {"type": "string", "enum": ["integrator", "provider", "both"]},
+            "description": "対象者。事業者は自分の対象者だけ（省略可）。スタッフは出力では選択（既定 both）、取り込みでは必須（integrator または provider） / The party: a vendor only its own (may be omitted); staff choose for an export (default both) and must name it for an import",
+        },
         "ReportFormat": {
             "name": "format", "in": "query", "required": false,
             "schema": {"type": "string", "enum": ["pdf", "html"], "default": "pdf"},
@@ -2829,6 +2865,33 @@ fn parameters() -> Value {
             "schema": {"type": "integer", "format": "int64"},
             "description": "古い順に最大この件数（1〜100000 に丸める。省略時は全件） / At most this many entries, oldest first (clamped to 1-100000; all if omitted)",
         },
+        "NotificationChannelId": {
+            "name": "channel_id", "in": "path", "required": true, "schema": {"type": "string"},
+            "description": "通知先 ID / Notification channel id",
+        },
+        "DeliveryStatus": {
+            "name": "status", "in": "query", "required": false,
+            "schema": {"type": "string", "enum": ["pending", "failed", "sent", "gave_up"]},
+            "description": "この状態の配信だけ / Only deliveries in this state",
+        },
+        "DeliveryChannel": {
+            "name": "channel", "in": "query", "required": false,
+            "schema": {"type": "string", "enum": ["email", "webhook"]},
+            "description": "この種別の配信だけ / Only this channel kind",
+        },
+        "DeliveryKind": {
+            "name": "kind", "in": "query", "required": false, "schema": {"type": "string"},
+            "description": "この種類の通知だけ（NotificationKind または test） / Only this alert kind",
+        },
+        "DeliveryNotificationId": {
+            "name": "notification_id", "in": "query", "required": false, "schema": {"type": "string"},
+            "description": "この通知の配信だけ / Only this notification's deliveries",
+        },
+        "DeliveryLimit": {
+            "name": "limit", "in": "query", "required": false,
+            "schema": {"type": "integer", "format": "int64", "default": 100},
+            "description": "新しい順に最大この件数（1〜1000 に丸める。既定 100） / At most this many, newest first (clamped to 1-1000; 100 by default)",
+        },
     })
 }
 
@@ -2842,9 +2905,11 @@ fn components() -> Value {
     evidence_schemas(&mut schemas);
     library_schemas(&mut schemas);
     dashboard_schemas(&mut schemas);
+    oversight_schemas(&mut schemas);
+    notification_schemas(&mut schemas);
     json!({
         "schemas": schemas,
-        "parameters": parameters(),
+        "parameters": oversight_parameters(parameters()),
         "headers": {
             "RetryAfter": {
                 "description": "再試行までの秒数（1以上） / Seconds to wait before retrying",
@@ -2916,6 +2981,8 @@ enum RequestBody {
     /// A raw evidence file, in one of [`EVIDENCE_MEDIA_TYPES`], its type
     /// declared by the `Content-Type` header (not `ApiJson`: no 415).
     File,
+    /// A raw file of the given media type (e.g. a filled-in checklist).
+    Raw(&'static str),
 }
 
 struct Op {
@@ -2938,6 +3005,9 @@ struct Op {
     /// Whether a 500 `internal` is possible.
     can_fail: bool,
 }
+
+/// The media type of an Excel workbook.
+const XLSX_MEDIA_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// A report as PDF or HTML (`?format=`).
 fn report_content(description: &str) -> Value {
@@ -3838,6 +3908,32 @@ fn ops() -> Vec<Op> {
             can_fail: true,
         },
         Op {
+            method: "POST",
+            path: "/assessments/{id}/conditions/{n}/met",
+            id: "recordConditionMet",
+            tag: "assessments",
+            summary: "条件の達成の記録 / Record a condition as met",
+            description: "判定済みの審査の条件 n（判定の conditions の 0 から数えた位置）が達成されたことを、内容 (note、2000 文字まで) とともに記録する（met_at・met_by・met_note が加わる）。達成済みの条件はダッシュボードの期限超過に出ない。一つの条件に一度だけ（二度目は 409 conflict）。存在しない条件は 404。判定前の審査は 409。判定が同時に変更されていれば 409。テナントのスタッフのみ。閲覧者と事業者は 403、それ以外は 404。履歴 (condition_met) と監査ログ (assessment_condition_met) に記録される。返すのは更新後の判定。 / Records that condition n (0-based, in the decision's order) of a decided assessment has been met, with a note of how (up to 2000 characters); a met condition is no longer listed as overdue. Once per condition (409 after); unknown condition 404; an undecided assessment 409. Tenant staff only. Returns the updated decision.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![
+                param_ref("AssessmentId"),
+                param_ref("ConditionIndex"),
+            ],
+            body: RequestBody::Json("ConditionMet"),
+            ok: (
+                200,
+                json_response("更新後の判定 / The updated decision", schema_ref("Decision")),
+            ),
+            errors: vec![
+                (400, vec!["invalid_field"]),
+                (403, vec!["forbidden"]),
+                (404, vec!["not_found"]),
+                (409, vec!["conflict"]),
+            ],
+            can_fail: true,
+        },
+        Op {
             method: "GET",
             path: "/assessments/{id}/report",
             id: "getAssessmentReport",
@@ -3855,16 +3951,63 @@ fn ops() -> Vec<Op> {
         Op {
             method: "GET",
             path: "/assessments/{id}/checklist",
-            id: "getAssessmentChecklistReport",
+            id: "getAssessmentChecklist",
             tag: "assessments",
-            summary: "印刷用チェックリスト / The printable checklist",
-            description: "審査のチェックリスト（カタログごとに段階・分類で区切り、No・項目・要求事項・実施基準・実施例・対象者ごとの必須/推奨と回答・説明・指摘）を PDF（A4 横）または印刷用 HTML で返す。招待された事業者には自分の対象者の列だけ。テナントのスタッフと閲覧者にはすべて。それ以外は 404。出力は監査ログ (checklist_report_exported) に記録される。 / The assessment's checklist per catalog, grouped by phase and category, as PDF (A4 landscape) or printable HTML; an invited vendor sees only its own party. Others 404. Logged as checklist_report_exported.",
+            summary: "チェックリスト（PDF・HTML・Excel） / The checklist as PDF, HTML or Excel",
+            description: "審査のチェックリスト。format=pdf（A4 横、日本語フォント埋め込み）・html（印刷用 CSS）は印刷用で、カタログごとに段階・分類で区切り、No・項目・要求事項・実施基準・実施例・対象者ごとの必須/推奨と回答・説明・指摘を示す。format=xlsx は記入して戻すための Excel ファイル（カタログごとのシート、回答欄だけ編集可、非表示の項目 ID と審査 ID 付き。レイアウトは docs/xlsx.md）。招待された事業者には自分の対象者の行だけ（他の対象者を party に指定すると 404）。テナントのスタッフと閲覧者は party（integrator・provider・both、既定 both）で選べる。それ以外は 404。出力は監査ログ（PDF・HTML は checklist_report_exported、xlsx は checklist_exported）に記録される。 / The assessment's checklist: pdf (A4 landscape, Japanese font embedded) and html (print CSS) for printing; xlsx to fill in and send back (one sheet per catalog, only the answer cells editable, hidden item and assessment ids; layout in docs/xlsx.md). An invited vendor gets only its own party (naming another party: 404); staff and viewers choose with `party` (default both). Others 404. Audit-logged.",
             auth: Auth::Full,
             bearer: true,
-            params: vec![param_ref("AssessmentId"), param_ref("ReportFormat")],
+            params: vec![
+                param_ref("AssessmentId"),
+                json!({
+                    "name": "format", "in": "query", "required": false,
+                    "schema": {"type": "string", "enum": ["pdf", "html", "xlsx"], "default": "pdf"},
+                    "description": "出力形式 / Output format",
+                }),
+                param_ref("ChecklistParty"),
+            ],
             body: RequestBody::Empty,
-            ok: (200, report_content("チェックリスト / The checklist")),
+            ok: (200, {
+                let mut v = report_content("チェックリスト / The checklist");
+                v["content"][XLSX_MEDIA_TYPE] = json!({"schema": {"contentMediaType": XLSX_MEDIA_TYPE}});
+                v
+            }),
             errors: vec![(404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "POST",
+            path: "/assessments/{id}/checklist",
+            id: "importAssessmentChecklist",
+            tag: "assessments",
+            summary: "記入済みチェックリストの取り込み / Import a filled-in checklist",
+            description: "GET ?format=xlsx で出力し記入した Excel ファイル（本文はファイルそのもの）から回答を取り込む。すべての行を先に検査し、問題（不明な回答値、理由のない該当なし、他の対象者の行の変更、要求事項の文言の変更、他の審査のファイル、不明・重複の項目 ID など）が一つでもあれば 400 invalid_checklist と problems（シート・行・列・見出し・値・対処）をすべて返し、何も保存しない。提出済み・確認済みの項目の回答が変わっていれば 409 not_editable（problems 付き）で何も保存しない。保存は一つのトランザクションで、変わった項目だけを保存し（同じファイルの再取り込みは何も変えない）、変更があれば監査ログ（checklist_imported、ファイルの SHA-256 付き）に記録する。招待された事業者は自分の対象者の回答を、テナントのスタッフは party を指定して事業者に代わって取り込める。閲覧者は 403、それ以外は 404。上限は max_evidence_bytes。 / Imports answers from a filled-in workbook exported by GET ?format=xlsx (raw file as the body). Every row is checked first; any problem gives 400 invalid_checklist with every problem (sheet, row, column, heading, value, what to do) and nothing is stored. Changed answers of submitted or accepted items: 409 not_editable, nothing stored. One transaction; only changed items are written (the same file twice changes nothing); audit-logged as checklist_imported with the file's SHA-256. An invited vendor imports its own party; staff name the party. Viewers 403; others 404.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("AssessmentId"), param_ref("ChecklistParty")],
+            body: RequestBody::Raw(XLSX_MEDIA_TYPE),
+            ok: (
+                200,
+                json_response(
+                    "取り込みの結果 / What the import did",
+                    json!({
+                        "type": "object",
+                        "required": ["answers", "changed", "sha256"],
+                        "additionalProperties": false,
+                        "properties": {
+                            "answers": {"type": "integer", "description": "ファイルから読んだ回答の数 / Answers read from the file"},
+                            "changed": {"type": "integer", "description": "保存した（変わった）回答の数 / Answers that changed and were stored"},
+                            "sha256": {"type": "string", "description": "ファイルの SHA-256 / The file's SHA-256"},
+                        },
+                    }),
+                ),
+            ),
+            errors: vec![
+                (400, vec!["invalid_checklist", "invalid_field"]),
+                (403, vec!["forbidden"]),
+                (404, vec!["not_found"]),
+                (409, vec!["conflict", "not_editable"]),
+            ],
             can_fail: true,
         },
         Op {
@@ -4060,7 +4203,7 @@ fn ops() -> Vec<Op> {
             id: "grantLibraryConsent",
             tag: "library",
             summary: "回答マスタの利用への同意 / Consent to using the library in a tenant",
-            description: "自分の組織の回答マスタ全体（他のテナントの審査で保存した回答と、直接登録した回答を含む）を、テナントの審査の補完に使うことに同意する。同意がなければ、テナントにはそのテナントの審査で保存した回答だけが使われる。同意できるのは、自分が招待された審査のテナントだけ（それ以外は 404、field は tenant_id）。同意済み・撤回済みのテナントに送ると同意し直す（granted_at を新しくし、撤回を取り消す）。監査ログ (library_consent_granted) に記録される。事業者の利用者のみ、それ以外は 403。 / Consents to using the organisation's whole library (answers saved in other tenants' assessments and entered directly) to pre-fill the tenant's assessments; without consent a tenant gets only the answers saved in its own assessments. Only for tenants of assessments the caller is invited to (else 404, field tenant_id). Granting again renews granted_at and lifts a revocation. Audit-logged as library_consent_granted. Vendor users only; anyone else 403.",
+            description: "自分の組織の回答マスタ全体（他のテナントの審査で保存した回答と、直接登録した回答を含む）を、テナントの審査の補完に使うことに同意する。同意がなければ、テナントにはそのテナントの審査で保存した回答だけが使われる。同意できるのは、組織が関わるテナント（組織が提供者・導入事業者であるサービスのあるテナント、または組織の利用者のだれかが審査に招待されているテナント）だけ（それ以外は 404、field は tenant_id）。同意済み・撤回済みのテナントに送ると同意し直す（granted_at を新しくし、撤回を取り消す）。監査ログ (library_consent_granted) に記録される。事業者の利用者のみ、それ以外は 403。 / Consents to using the organisation's whole library (answers saved in other tenants' assessments and entered directly) to pre-fill the tenant's assessments; without consent a tenant gets only the answers saved in its own assessments. Only for tenants the organisation works for: with a service it provides or integrates, or an assessment any of its users is invited to (else 404, field tenant_id). Granting again renews granted_at and lifts a revocation. Audit-logged as library_consent_granted. Vendor users only; anyone else 403.",
             auth: Auth::Full,
             bearer: true,
             params: vec![],
@@ -4175,6 +4318,414 @@ fn ops() -> Vec<Op> {
             can_fail: false,
         },
     ]
+    .into_iter()
+    .chain(notification_ops())
+    .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Notifications (routes/notify.rs)
+
+fn alert_kind() -> Value {
+    let kinds: Vec<Value> = crate::notify::ALERT_KINDS
+        .iter()
+        .filter(|(k, _)| *k != "test")
+        .map(|(k, label)| json!({"const": k, "description": label}))
+        .collect();
+    json!({
+        "type": "string",
+        "oneOf": kinds,
+        "description": "通知の種類 / Alert kind",
+    })
+}
+
+fn alert_kinds(description: &str) -> Value {
+    json!({"type": "array", "items": schema_ref("NotificationKind"), "uniqueItems": true,
+           "description": description})
+}
+
+fn notification_schemas(schemas: &mut Map<String, Value>) {
+    schemas.insert("NotificationKind".into(), alert_kind());
+    let kinds = || {
+        alert_kinds(
+            "送る通知の種類。空の配列（既定）はすべての種類 / The alert kinds sent here; empty (the default): every kind",
+        )
+    };
+    let secret = || {
+        json!({"type": "string", "format": "password", "minLength": 16, "maxLength": 256,
+               "writeOnly": true,
+               "description": "Webhook の署名 (HMAC-SHA256) に使う秘密鍵。制御文字を含まない16〜256文字。保存時に暗号化され、二度と返さない / The webhook's HMAC-SHA256 key, 16-256 characters without control characters; stored encrypted and never returned"})
+    };
+    let address = || {
+        json!({"type": "string", "format": "email", "maxLength": 254,
+               "description": "メールアドレス（type が email のとき必須、webhook では指定不可） / E-mail address: required for email, refused for webhook"})
+    };
+    let url = || {
+        json!({"type": "string", "format": "uri", "maxLength": 2000,
+               "description": "Webhook の URL（type が webhook のとき必須、email では指定不可）。https:// のみ（サーバー設定 webhook_require_https = false なら http:// も）。利用者情報 (user@)・フラグメント不可。内部向けアドレス（ループバック・プライベート・リンクローカルなど）はサーバー設定 webhook_allow_private_addresses = true のときだけ / Webhook URL: required for webhook, refused for email; https only unless the server allows http; no userinfo or fragment; internal addresses only if the server allows them"})
+    };
+    schemas.insert(
+        "NotificationChannel".into(),
+        object(
+            "通知先（メールの宛先または Webhook）。Webhook の秘密鍵は返さない / A notification channel (e-mail recipient or webhook); the webhook secret is never returned",
+            &[
+                "id",
+                "type",
+                "name",
+                "address",
+                "url",
+                "has_secret",
+                "kinds",
+                "created_at",
+                "updated_at",
+            ],
+            false,
+            vec![
+                ("id", string("通知先 ID / Channel id")),
+                (
+                    "type",
+                    string_enum(
+                        "種別: email = メール (SMTP), webhook = 署名付き Webhook / Kind",
+                        &["email", "webhook"],
+                    ),
+                ),
+                ("name", string("名称（例: 情報政策課） / Label")),
+                (
+                    "address",
+                    nullable_string("メールアドレス（webhook は null） / E-mail address; null for webhooks"),
+                ),
+                (
+                    "url",
+                    nullable_string("Webhook の URL（email は null） / Webhook URL; null for e-mail"),
+                ),
+                (
+                    "has_secret",
+                    boolean("秘密鍵が設定されている（webhook は常に true） / A secret is set (always for webhooks)"),
+                ),
+                ("kinds", kinds()),
+                ("created_at", timestamp("作成日時 (UTC) / Created at")),
+                ("updated_at", timestamp("更新日時 (UTC) / Updated at")),
+            ],
+        ),
+    );
+    schemas.insert(
+        "NewNotificationChannel".into(),
+        object(
+            "通知先の登録 / A new notification channel",
+            &["type", "name"],
+            true,
+            vec![
+                (
+                    "type",
+                    string_enum("種別 / Kind", &["email", "webhook"]),
+                ),
+                ("name", display_name("名称 / Label")),
+                ("address", address()),
+                ("url", url()),
+                (
+                    "secret",
+                    with(
+                        secret(),
+                        "description",
+                        json!("Webhook の署名 (HMAC-SHA256) に使う秘密鍵（webhook では必須、email では指定不可）。制御文字を含まない16〜256文字。保存時に暗号化され、二度と返さない / The webhook's HMAC-SHA256 key: required for webhook, refused for email; 16-256 characters; stored encrypted, never returned"),
+                    ),
+                ),
+                ("kinds", kinds()),
+            ],
+        ),
+    );
+    schemas.insert(
+        "NotificationChannelUpdate".into(),
+        object(
+            "通知先の変更（種別は変えられない）。name・address または url・kinds を置き換え、secret を省略すると秘密鍵はそのまま / A channel change (the kind cannot change): replaces name, address or url and kinds; without secret the stored one is kept",
+            &["name"],
+            true,
+            vec![
+                ("name", display_name("名称 / Label")),
+                ("address", address()),
+                ("url", url()),
+                ("secret", secret()),
+                ("kinds", kinds()),
+            ],
+        ),
+    );
+    schemas.insert(
+        "DeliveryAttempt".into(),
+        object(
+            "送信の試行 1 回 / One delivery attempt",
+            &["attempt", "at", "ok", "error"],
+            false,
+            vec![
+                (
+                    "attempt",
+                    json!({"type": "integer", "minimum": 1, "description": "何回目か（1 から） / Attempt number, from 1"}),
+                ),
+                ("at", timestamp("試行した日時 (UTC) / When")),
+                ("ok", boolean("送信できた / Delivered")),
+                (
+                    "error",
+                    nullable_string("失敗の理由（成功なら null） / Why it failed; null on success"),
+                ),
+            ],
+        ),
+    );
+    schemas.insert(
+        "DeliveryLogEntry".into(),
+        object(
+            "配信記録: 通知 1 件の通知先 1 件への配信と、そのすべての試行 / One notification's delivery to one channel, with every attempt",
+            &[
+                "id",
+                "notification_id",
+                "tenant_id",
+                "channel",
+                "channel_id",
+                "target",
+                "status",
+                "attempts",
+                "next_attempt_at",
+                "last_error",
+                "sent_at",
+                "created_at",
+                "kind",
+                "subject",
+                "history",
+            ],
+            false,
+            vec![
+                (
+                    "id",
+                    string("配信 ID（Webhook の X-Kijun-Delivery） / Delivery id (the webhook's X-Kijun-Delivery)"),
+                ),
+                ("notification_id", string("通知 ID / Notification id")),
+                ("tenant_id", string("テナント ID / Tenant id")),
+                (
+                    "channel",
+                    string_enum("種別 / Channel kind", &["email", "webhook"]),
+                ),
+                (
+                    "channel_id",
+                    nullable_string("通知先 ID（削除済みでも残る） / The channel's id (kept after it is deleted)"),
+                ),
+                (
+                    "target",
+                    string("メールアドレス、または Webhook の通知先 ID / The e-mail address, or the webhook channel's id"),
+                ),
+                (
+                    "status",
+                    string_enum(
+                        "状態: pending = 未送信, failed = 失敗（next_attempt_at に再試行）, sent = 送信済み, gave_up = 断念（再試行の上限、恒久的な失敗、通知先の削除） / pending, failed (retried at next_attempt_at), sent, gave_up",
+                        &["pending", "failed", "sent", "gave_up"],
+                    ),
+                ),
+                ("attempts", integer("試行した回数 / Attempts so far")),
+                (
+                    "next_attempt_at",
+                    nullable_timestamp("次に試行する日時（送信済み・断念なら null） / When it is tried next; null once sent or given up"),
+                ),
+                (
+                    "last_error",
+                    nullable_string("最後の失敗の理由 / The last failure"),
+                ),
+                ("sent_at", nullable_timestamp("送信できた日時 / When delivered")),
+                ("created_at", timestamp("通知を受け付けた日時 (UTC) / Enqueued at")),
+                (
+                    "kind",
+                    string("通知の種類（NotificationKind または test） / Alert kind (a NotificationKind, or test)"),
+                ),
+                ("subject", string("件名 / Subject")),
+                (
+                    "history",
+                    json!({"type": "array", "items": schema_ref("DeliveryAttempt"),
+                           "description": "すべての試行（古い順） / Every attempt, oldest first"}),
+                ),
+            ],
+        ),
+    );
+    schemas.insert(
+        "TestNotificationRequest".into(),
+        object(
+            "テスト通知の依頼 / A test notification request",
+            &[],
+            true,
+            vec![
+                (
+                    "channel_id",
+                    string("この通知先だけに送る（省略時はテナントのすべての通知先。種類の指定に関係なく送る） / Only this channel (default: every channel of the tenant, whatever kinds they take)"),
+                ),
+                (
+                    "idempotency_key",
+                    json!({"type": "string", "minLength": 1, "maxLength": 100,
+                           "description": "同じキーで繰り返した依頼は何も送らない（duplicate = true） / A repeated request with the same key sends nothing (duplicate = true)"}),
+                ),
+            ],
+        ),
+    );
+    schemas.insert(
+        "TestNotificationQueued".into(),
+        object(
+            "受け付けたテスト通知。送信は非同期で、結果は配信記録で確かめる / The queued test notification; sending is asynchronous, see the delivery log",
+            &["notification_id", "deliveries", "duplicate"],
+            false,
+            vec![
+                (
+                    "notification_id",
+                    nullable_string("通知 ID（duplicate なら null） / Notification id; null when duplicate"),
+                ),
+                ("deliveries", integer("作った配信の数 / Deliveries queued")),
+                (
+                    "duplicate",
+                    boolean("idempotency_key が使用済みで、何も送らなかった / The idempotency key was used before; nothing was queued"),
+                ),
+            ],
+        ),
+    );
+}
+
+#[allow(clippy::too_many_lines)]
+fn notification_ops() -> Vec<Op> {
+    let admin_only = "テナント管理者（自テナント）とシステム管理者のみ。他テナントは 404、テナントのその他の役割は 403。 / The tenant's administrators and system administrators; another tenant is 404, other roles of the tenant 403.";
+    let channel = |description: &str| json_response(description, schema_ref("NotificationChannel"));
+    vec![
+        Op {
+            method: "GET",
+            path: "/tenants/{id}/notifications/channels",
+            id: "listNotificationChannels",
+            tag: "notifications",
+            summary: "通知先の一覧 / List notification channels",
+            description: admin_only,
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("TenantId")],
+            body: RequestBody::Empty,
+            ok: (
+                200,
+                json_response("通知先 / Channels", array_of("NotificationChannel")),
+            ),
+            errors: vec![(403, vec!["forbidden"]), (404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "POST",
+            path: "/tenants/{id}/notifications/channels",
+            id: "createNotificationChannel",
+            tag: "notifications",
+            summary: "通知先の登録 / Add a notification channel",
+            description: "メールの宛先 (type = email, address) または署名付き Webhook (type = webhook, url, secret) を登録する。kinds で送る通知の種類を選ぶ（空ならすべて）。Webhook の秘密鍵は暗号化して保存し、二度と返さない。登録は監査ログ (notification_channel_created) に記録される（Webhook は URL のオリジンだけ）。1テナント50件まで（超えると 409）。テナント管理者とシステム管理者のみ。 / Adds an e-mail recipient or a signed webhook; kinds picks the alerts (empty: all). The secret is stored encrypted and never returned. Audit-logged (webhooks by origin only). At most 50 per tenant (409).",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("TenantId")],
+            body: RequestBody::Json("NewNotificationChannel"),
+            ok: (201, channel("登録した通知先 / The new channel")),
+            errors: vec![
+                (403, vec!["forbidden"]),
+                (404, vec!["not_found"]),
+                (409, vec!["conflict"]),
+            ],
+            can_fail: true,
+        },
+        Op {
+            method: "GET",
+            path: "/tenants/{id}/notifications/channels/{channel_id}",
+            id: "getNotificationChannel",
+            tag: "notifications",
+            summary: "通知先の取得 / Get a notification channel",
+            description: admin_only,
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("TenantId"), param_ref("NotificationChannelId")],
+            body: RequestBody::Empty,
+            ok: (200, channel("通知先 / The channel")),
+            errors: vec![(403, vec!["forbidden"]), (404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "PUT",
+            path: "/tenants/{id}/notifications/channels/{channel_id}",
+            id: "updateNotificationChannel",
+            tag: "notifications",
+            summary: "通知先の変更 / Change a notification channel",
+            description: "名称・宛先 (address または url)・種類を置き換える。secret を省略すると秘密鍵はそのまま。種別 (email/webhook) は変えられない。監査ログ (notification_channel_updated) に記録される。テナント管理者とシステム管理者のみ。 / Replaces name, address or url and kinds; without secret the stored one is kept; the kind cannot change. Audit-logged.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("TenantId"), param_ref("NotificationChannelId")],
+            body: RequestBody::Json("NotificationChannelUpdate"),
+            ok: (200, channel("変更後の通知先 / The changed channel")),
+            errors: vec![(403, vec!["forbidden"]), (404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "DELETE",
+            path: "/tenants/{id}/notifications/channels/{channel_id}",
+            id: "deleteNotificationChannel",
+            tag: "notifications",
+            summary: "通知先の削除 / Delete a notification channel",
+            description: "通知先を削除し、その通知先への未送信・再試行待ちの配信を断念 (gave_up) にする。配信記録は残る。監査ログ (notification_channel_deleted) に記録される。テナント管理者とシステム管理者のみ。 / Deletes the channel and gives up its pending deliveries; the delivery log keeps them. Audit-logged.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("TenantId"), param_ref("NotificationChannelId")],
+            body: RequestBody::Empty,
+            ok: (204, json!({"description": "削除した / Deleted"})),
+            errors: vec![(403, vec!["forbidden"]), (404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "GET",
+            path: "/tenants/{id}/notifications/deliveries",
+            id: "listNotificationDeliveries",
+            tag: "notifications",
+            summary: "配信記録 / The delivery log",
+            description: "通知の配信（通知先ごと）を新しい順に、すべての試行とともに返す。状態・種別・通知の種類・通知 ID・期間で絞り込める。テナント管理者とシステム管理者のみ。 / Deliveries, newest first, with every attempt; filter by status, channel, kind, notification and time.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![
+                param_ref("TenantId"),
+                param_ref("DeliveryStatus"),
+                param_ref("DeliveryChannel"),
+                param_ref("DeliveryKind"),
+                param_ref("DeliveryNotificationId"),
+                param_ref("AuditFrom"),
+                param_ref("AuditUntil"),
+                param_ref("DeliveryLimit"),
+            ],
+            body: RequestBody::Empty,
+            ok: (
+                200,
+                json_response("配信記録 / Deliveries", array_of("DeliveryLogEntry")),
+            ),
+            // `invalid_field`: a malformed status, channel, from or until.
+            errors: vec![
+                (400, vec!["invalid_field"]),
+                (403, vec!["forbidden"]),
+                (404, vec!["not_found"]),
+            ],
+            can_fail: true,
+        },
+        Op {
+            method: "POST",
+            path: "/tenants/{id}/notifications/test",
+            id: "sendTestNotification",
+            tag: "notifications",
+            summary: "テスト通知の送信 / Send a test notification",
+            description: "テスト通知（種類 test）を、指定した通知先またはテナントのすべての通知先に送る（通知先の種類の指定に関係なく）。送信は非同期で、結果は配信記録で確かめる。通知先がなければ 409。監査ログ (notification_test_sent) に記録される。テナント管理者とシステム管理者のみ。 / Sends a test notification (kind test) to one channel or every channel of the tenant, whatever kinds they take; asynchronous, see the delivery log. 409 when there is no channel. Audit-logged.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("TenantId")],
+            body: RequestBody::Json("TestNotificationRequest"),
+            ok: (
+                202,
+                json_response("受け付けた / Queued", schema_ref("TestNotificationQueued")),
+            ),
+            errors: vec![
+                (403, vec!["forbidden"]),
+                (404, vec!["not_found"]),
+                (409, vec!["conflict"]),
+            ],
+            can_fail: true,
+        },
+    ]
+    .into_iter()
+    .chain(oversight_ops())
+    .collect()
 }
 
 fn is_unsafe(method: &str) -> bool {
@@ -4211,7 +4762,7 @@ fn error_codes(op: &Op) -> BTreeMap<u16, Vec<&'static str>> {
         }
         // The type and size are checked by the handler (`invalid_evidence`,
         // listed with the operation) and the route's body limit.
-        RequestBody::File => add(413, &["payload_too_large"]),
+        RequestBody::File | RequestBody::Raw(_) => add(413, &["payload_too_large"]),
     }
     if op.auth != Auth::Anonymous {
         add(401, &["unauthenticated", "session_expired"]);
@@ -4310,6 +4861,16 @@ fn operation(op: &Op) -> Value {
                 }),
             );
         }
+        RequestBody::Raw(media_type) => {
+            o.insert(
+                "requestBody".into(),
+                json!({
+                    "description": "ファイルそのもの（JSON・multipart・Base64 ではない）。上限はサーバー設定 max_evidence_bytes（既定 20 MiB）で、超えると 413 payload_too_large / The raw file (not JSON, multipart or Base64); at most max_evidence_bytes (20 MiB by default), else 413",
+                    "required": true,
+                    "content": {media_type: {"schema": {"contentMediaType": media_type}}},
+                }),
+            );
+        }
         RequestBody::File => {
             o.insert(
                 "requestBody".into(),
@@ -4340,9 +4901,1038 @@ fn tags() -> Value {
         {"name": "evidence", "description": "証跡ファイル: 審査への登録・一覧・取得。保存時にテナントごとのデータ鍵で暗号化し、取得は監査ログに記録する。テナントのスタッフと閲覧者にはすべて、招待された事業者には自分の対象者が登録したものだけが見え、それ以外は 404 / Evidence files of assessments: upload, list, download; encrypted at rest under a per-tenant data key, downloads audit-logged; tenant staff and viewers see every file, an invited vendor only its own party's, the rest is 404"},
         {"name": "library", "description": "回答マスタ（事業者の組織の回答の再利用）: 一度回答すれば、次の審査では招待時や求めに応じて補完される。テナントには、そのテナントで保存した回答だけ、または組織が同意していれば回答マスタのすべてが使われる（同意は撤回できる）。補完された回答は事業者が確かめて保存するまで提出できない。事業者の利用者のみ / The vendors' answer library: answer once, get pre-filled on invitation or on request; a tenant gets only answers saved in it, or the whole library once the organisation consents (revocable); pre-filled answers must be confirmed before submission. Vendor users only"},
         {"name": "dashboard", "description": "テナントのダッシュボード。テナントのスタッフと閲覧者のみ、事業者と他テナントは 404 / A tenant's dashboard, for its staff and viewers; vendors and other tenants get 404"},
+        {"name": "notifications", "description": "通知（メール・署名付き Webhook）: テナントの通知先の管理、配信記録、テスト通知。テナント管理者とシステム管理者のみ / Notifications by e-mail and signed webhook: the tenant's channels, the delivery log, test notifications; tenant administrators and system administrators only"},
+        {"name": "oversight", "description": "運用中のサービスの監督: 障害・問合せ・インシデント・告知・セキュリティ対策実施計画・課題とリスクの記録（CSV の取り込みを含む）、提出物と版、SLA 設定、アラート。テナントのスタッフは読み書き、閲覧者は読むだけ、サービスの組織の事業者は自分の組織の記録を登録・更新する。それ以外は 404 / Oversight of services in operation: records (with CSV import), deliverables and versions, SLA settings, alerts; staff read and write, viewers read, the service's vendors file their own organisation's records; anything else 404"},
         {"name": "audit", "description": "監査ログ / Audit log"},
         {"name": "meta", "description": "API 定義 / API description"},
     ])
+}
+
+// ---------------------------------------------------------------------------
+// Oversight of services in operation (routes/oversight.rs)
+
+/// One record kind of `/services/{id}/…`: its paths, operation ids and
+/// schema names.
+struct RecordDoc {
+    kind: &'static str,
+    collection: &'static str,
+    item: &'static str,
+    import: &'static str,
+    ids: [&'static str; 6],
+    schema: &'static str,
+    input: &'static str,
+    ja: &'static str,
+    en: &'static str,
+    /// What `from` / `until` compare, or `None` (no time).
+    filed: Option<&'static str>,
+}
+
+const RECORD_DOCS: [RecordDoc; 7] = [
+    RecordDoc {
+        kind: "outage",
+        collection: "/services/{id}/outages",
+        item: "/services/{id}/outages/{rid}",
+        import: "/services/{id}/outages/import",
+        ids: [
+            "listOutages",
+            "createOutage",
+            "getOutage",
+            "updateOutage",
+            "deleteOutage",
+            "importOutages",
+        ],
+        schema: "Outage",
+        input: "OutageInput",
+        ja: "障害・停止",
+        en: "outage",
+        filed: Some(
+            "start（日時。日付なら日本時間の 0 時） / start (an instant, or a date meaning 00:00 in Tokyo)",
+        ),
+    },
+    RecordDoc {
+        kind: "inquiry",
+        collection: "/services/{id}/inquiries",
+        item: "/services/{id}/inquiries/{rid}",
+        import: "/services/{id}/inquiries/import",
+        ids: [
+            "listInquiries",
+            "createInquiry",
+            "getInquiry",
+            "updateInquiry",
+            "deleteInquiry",
+            "importInquiries",
+        ],
+        schema: "Inquiry",
+        input: "InquiryInput",
+        ja: "問合せ",
+        en: "inquiry",
+        filed: Some("asked_at（日時。日付なら日本時間の 0 時） / asked_at"),
+    },
+    RecordDoc {
+        kind: "incident",
+        collection: "/services/{id}/incidents",
+        item: "/services/{id}/incidents/{rid}",
+        import: "/services/{id}/incidents/import",
+        ids: [
+            "listIncidents",
+            "createIncident",
+            "getIncident",
+            "updateIncident",
+            "deleteIncident",
+            "importIncidents",
+        ],
+        schema: "Incident",
+        input: "IncidentInput",
+        ja: "情報セキュリティインシデント",
+        en: "security incident",
+        filed: Some("occurred_at（日時。日付なら日本時間の 0 時） / occurred_at"),
+    },
+    RecordDoc {
+        kind: "notice",
+        collection: "/services/{id}/notices",
+        item: "/services/{id}/notices/{rid}",
+        import: "/services/{id}/notices/import",
+        ids: [
+            "listNotices",
+            "createNotice",
+            "getNotice",
+            "updateNotice",
+            "deleteNotice",
+            "importNotices",
+        ],
+        schema: "Notice",
+        input: "NoticeInput",
+        ja: "変更・終了の告知",
+        en: "change or termination notice",
+        filed: Some("announced_on（YYYY-MM-DD） / announced_on"),
+    },
+    RecordDoc {
+        kind: "plan_item",
+        collection: "/services/{id}/plan-items",
+        item: "/services/{id}/plan-items/{rid}",
+        import: "/services/{id}/plan-items/import",
+        ids: [
+            "listPlanItems",
+            "createPlanItem",
+            "getPlanItem",
+            "updatePlanItem",
+            "deletePlanItem",
+            "importPlanItems",
+        ],
+        schema: "PlanItem",
+        input: "PlanItemInput",
+        ja: "セキュリティ対策実施計画の項目",
+        en: "security-plan item",
+        filed: None,
+    },
+    RecordDoc {
+        kind: "plan_status",
+        collection: "/services/{id}/plan-status",
+        item: "/services/{id}/plan-status/{rid}",
+        import: "/services/{id}/plan-status/import",
+        ids: [
+            "listPlanStatuses",
+            "createPlanStatus",
+            "getPlanStatus",
+            "updatePlanStatus",
+            "deletePlanStatus",
+            "importPlanStatuses",
+        ],
+        schema: "PlanStatus",
+        input: "PlanStatusInput",
+        ja: "セキュリティ対策実施計画の実施状況（項目・月ごと）",
+        en: "security-plan status (per item and month)",
+        filed: Some("month（YYYY-MM） / month"),
+    },
+    RecordDoc {
+        kind: "issue",
+        collection: "/services/{id}/issues",
+        item: "/services/{id}/issues/{rid}",
+        import: "/services/{id}/issues/import",
+        ids: [
+            "listIssues",
+            "createIssue",
+            "getIssue",
+            "updateIssue",
+            "deleteIssue",
+            "importIssues",
+        ],
+        schema: "Issue",
+        input: "IssueInput",
+        ja: "課題・リスク",
+        en: "issue or risk",
+        filed: Some("raised_on（YYYY-MM-DD） / raised_on"),
+    },
+];
+
+fn choice(description: &str, values: &[(&str, &str)]) -> Value {
+    let labels: Vec<String> = values.iter().map(|(v, l)| format!("{v} = {l}")).collect();
+    json!({"type": "string", "enum": values.iter().map(|(v, _)| *v).collect::<Vec<_>>(),
+           "description": format!("{description}（{}）", labels.join(", "))})
+}
+
+fn free_text(description: &str) -> Value {
+    json!({"type": "string", "maxLength": 10000,
+           "description": format!("{description}（10000 文字まで。前後の空白を除いて保存） / up to 10000 characters, stored trimmed")})
+}
+
+fn short_text(description: &str) -> Value {
+    json!({"type": "string", "maxLength": 200,
+           "description": format!("{description}（200 文字まで） / up to 200 characters")})
+}
+
+fn month_string(description: &str) -> Value {
+    json!({"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$", "description": description})
+}
+
+/// The fields of a record kind: (required, properties).
+fn record_fields(kind: &str) -> (Vec<&'static str>, Vec<(&'static str, Value)>) {
+    use kijun_core::oversight::records::{
+        DetectedBy, IncidentSeverity, IssueKind, IssueStatus, NoticeKind, PlanState,
+    };
+    let instant = |d: &str| timestamp(d);
+    let opt_instant = |d: &str| nullable_timestamp(d);
+    match kind {
+        "outage" => (
+            vec!["start", "detected_by", "description"],
+            vec![
+                ("start", instant("停止の開始 / When the stop began")),
+                (
+                    "end",
+                    opt_instant(
+                        "復旧（停止の終了）。継続中は null。開始より前は不可 / When the service was back; null while the stop goes on; not before start",
+                    ),
+                ),
+                (
+                    "justified",
+                    boolean(
+                        "正当な理由のある停止（計画停止・保守など。稼働率の分母から除く）。既定 false / A justified stop (planned maintenance etc.), excluded from availability; default false",
+                    ),
+                ),
+                (
+                    "major",
+                    boolean(
+                        "重大障害（サービス停止（一部機能の停止を含む）または誤処理等で業務に重大な影響）。既定 false / A major failure; default false",
+                    ),
+                ),
+                ("cause", free_text("原因 / Cause")),
+                (
+                    "countermeasure",
+                    free_text("対応（暫定対応） / Countermeasure (interim fix)"),
+                ),
+                (
+                    "permanent_fix",
+                    free_text("恒久対策 / Permanent countermeasure"),
+                ),
+                (
+                    "detected_by",
+                    choice("検知の方法 / How it was noticed", DetectedBy::VALUES),
+                ),
+                (
+                    "description",
+                    free_text("内容（必須） / What happened (required)"),
+                ),
+            ],
+        ),
+        "inquiry" => (
+            vec!["asked_at", "asked_by", "content"],
+            vec![
+                (
+                    "asked_at",
+                    instant("問合せ日時 / When the question was asked"),
+                ),
+                (
+                    "asked_by",
+                    short_text("問合せ者（必須） / Who asked (required)"),
+                ),
+                (
+                    "content",
+                    free_text("問合せ内容（必須） / The question (required)"),
+                ),
+                (
+                    "first_answered_at",
+                    opt_instant(
+                        "一次回答の日時。未回答は null。問合せより前は不可。回答・回答者があれば必須 / The first answer; null while unanswered; required with an answer",
+                    ),
+                ),
+                ("answered_by", short_text("回答者 / Who answered")),
+                ("answer", free_text("回答内容 / The answer")),
+            ],
+        ),
+        "incident" => (
+            vec!["occurred_at", "severity", "description"],
+            vec![
+                (
+                    "occurred_at",
+                    instant("発生日時 / When the incident occurred"),
+                ),
+                (
+                    "detected_at",
+                    opt_instant(
+                        "検知日時（発生以降） / When the vendor detected it (not before the occurrence)",
+                    ),
+                ),
+                (
+                    "suspicion_reported_at",
+                    opt_instant(
+                        "疑いの連絡を受けた日時（発生より前でもよい。早い方から調査着手の期限を数える） / When a suspicion was reported to the vendor; may precede the occurrence; the investigation deadline counts from the earlier",
+                    ),
+                ),
+                (
+                    "reported_to_municipality_at",
+                    opt_instant(
+                        "本市への報告日時（発生から 24 時間以内、seed 000） / When the municipality was told (within 24 h, seed 000)",
+                    ),
+                ),
+                (
+                    "investigation_started_at",
+                    opt_instant(
+                        "調査着手日時（発生または疑いの連絡から 24 時間以内、seed 003） / When the investigation started (within 24 h, seed 003)",
+                    ),
+                ),
+                (
+                    "contained_at",
+                    opt_instant("収束日時 / When it was contained"),
+                ),
+                (
+                    "recovered_at",
+                    opt_instant("復旧日時 / When the service recovered"),
+                ),
+                (
+                    "closed_at",
+                    opt_instant(
+                        "完了日時（他のすべての日時以降） / When the record was closed (after every other time)",
+                    ),
+                ),
+                (
+                    "severity",
+                    choice("重大度 / Severity", IncidentSeverity::VALUES),
+                ),
+                ("impact", free_text("影響範囲・被害状況 / Impact")),
+                (
+                    "logs_provided",
+                    boolean(
+                        "ログを提供したか（seed 003 1.(6)④）。既定 false / Whether the logs were provided; default false",
+                    ),
+                ),
+                (
+                    "description",
+                    free_text("内容（必須） / What happened (required)"),
+                ),
+            ],
+        ),
+        "notice" => (
+            vec!["kind", "announced_on", "effective_on", "content"],
+            vec![
+                (
+                    "kind",
+                    choice("告知の種類 / What is announced", NoticeKind::VALUES),
+                ),
+                ("announced_on", date("告知日 / The day it was announced")),
+                (
+                    "effective_on",
+                    date("実施日（変更・終了の日） / The day it takes effect"),
+                ),
+                (
+                    "content",
+                    free_text("内容（必須） / What changes or ends (required)"),
+                ),
+                (
+                    "method",
+                    short_text(
+                        "告知の方法（HP 掲載、書面、電話、メール等） / How it was announced",
+                    ),
+                ),
+            ],
+        ),
+        "plan_item" => (
+            vec!["title"],
+            vec![
+                ("title", short_text("項目（必須） / The item (required)")),
+                ("description", free_text("内容 / What it is")),
+            ],
+        ),
+        "plan_status" => (
+            vec!["item_id", "month", "status"],
+            vec![
+                (
+                    "item_id",
+                    string(
+                        "セキュリティ対策実施計画の項目の ID（同じサービスのもの）。CSV では項目名でもよい / The plan item's id (same service); a CSV may name it by title",
+                    ),
+                ),
+                (
+                    "month",
+                    month_string(
+                        "対象月 YYYY-MM。項目と月の組は一つだけ / The month YYYY-MM; one status per item and month",
+                    ),
+                ),
+                ("status", choice("実施状況 / Status", PlanState::VALUES)),
+                ("note", free_text("備考 / Note")),
+            ],
+        ),
+        _ => (
+            vec!["kind", "title", "status", "raised_on"],
+            vec![
+                ("kind", choice("種別 / Kind", IssueKind::VALUES)),
+                ("title", short_text("件名（必須） / Title (required)")),
+                ("description", free_text("内容 / Description")),
+                ("status", choice("状況 / Status", IssueStatus::VALUES)),
+                ("owner", short_text("担当 / Owner")),
+                (
+                    "due",
+                    nullable_date("期限（起票日以降） / Due date (not before raised_on)"),
+                ),
+                ("raised_on", date("起票日 / Raised on")),
+            ],
+        ),
+    }
+}
+
+fn oversight_schemas(schemas: &mut Map<String, Value>) {
+    use kijun_core::oversight::alerts::AlertKind;
+    use kijun_core::oversight::deliverables::DeliverableKind;
+    for doc in &RECORD_DOCS {
+        let (required, props) = record_fields(doc.kind);
+        schemas.insert(
+            doc.input.into(),
+            object(
+                &format!(
+                    "{}の入力（PUT は全体の置き換え） / A {} as sent (PUT replaces it whole)",
+                    doc.ja, doc.en
+                ),
+                &required,
+                true,
+                props.clone(),
+            ),
+        );
+        let mut all = vec![
+            ("id", string("記録 ID / Record id")),
+            ("service_id", string("サービス ID / Service id")),
+            (
+                "organisation_id",
+                nullable_string(
+                    "記録した事業者の組織（テナントのスタッフが記録したものは null） / The vendor organisation that filed it; null: tenant staff",
+                ),
+            ),
+            ("created_at", timestamp("登録日時 / Created at")),
+            (
+                "created_by",
+                nullable_string("登録した利用者の ID / Who created it"),
+            ),
+            ("updated_at", timestamp("更新日時 / Updated at")),
+            (
+                "updated_by",
+                nullable_string("更新した利用者の ID / Who last changed it"),
+            ),
+        ];
+        all.extend(props);
+        let mut req = vec![
+            "id",
+            "service_id",
+            "organisation_id",
+            "created_at",
+            "updated_at",
+        ];
+        req.extend(required);
+        schemas.insert(
+            doc.schema.into(),
+            object(&format!("{} / A {}", doc.ja, doc.en), &req, false, all),
+        );
+    }
+    schemas.insert(
+        "ImportResult".into(),
+        object(
+            "CSV の取り込み結果 / What a CSV import stored",
+            &["imported", "ids"],
+            false,
+            vec![
+                ("imported", integer("登録した記録の数 / Records stored")),
+                (
+                    "ids",
+                    strings("登録した記録の ID（ファイルの行順） / Their ids, in file order"),
+                ),
+            ],
+        ),
+    );
+    let kinds: Vec<&str> = DeliverableKind::ALL.iter().map(|k| k.as_str()).collect();
+    let checklist_item = object(
+        "記載事項 / A content item",
+        &["key", "label"],
+        false,
+        vec![
+            ("key", string("キー / Key")),
+            ("label", string("記載事項 / What the document states")),
+        ],
+    );
+    schemas.insert(
+        "DeliverableVersionInput".into(),
+        object(
+            "提出する版 / A version to submit",
+            &[],
+            true,
+            vec![
+                ("note", free_text("備考 / Note")),
+                ("evidence_ids", json!({"type": "array", "maxItems": 50, "items": {"type": "string"},
+                    "description": "kijun に登録済みの証跡ファイルの ID（同じテナントのもの。事業者は自分の組織の利用者が登録したものだけ） / Ids of evidence files stored in kijun (same tenant; a vendor only its own organisation's)"})),
+                ("checklist", json!({"type": "object", "additionalProperties": {"type": "boolean"},
+                    "description": "記載事項のキー → 記載しているか（種類ごとのキーだけ。省略したキーは false） / Checklist key → stated (the kind's keys only; omitted keys are false)"})),
+                ("improvement_plan", free_text("改善策（月次報告のみ。SLA の目標を達成しなかった月に必要） / Improvement plan (monthly reports only; required for a month an SLA target was missed)")),
+            ],
+        ),
+    );
+    schemas.insert(
+        "DeliverableVersion".into(),
+        object(
+            "提出された版 / A submitted version",
+            &["deliverable_id", "version", "submitted_at", "data", "state"],
+            false,
+            vec![
+                ("deliverable_id", string("提出物 ID / Deliverable id")),
+                ("version", integer("版（1 から） / Version number, from 1")),
+                ("organisation_id", nullable_string("提出した事業者の組織（スタッフは null） / The submitting vendor organisation; null: staff")),
+                ("submitted_by", nullable_string("提出した利用者の ID / Who submitted it")),
+                ("submitted_by_name", nullable_string("提出した利用者の表示名 / Their display name")),
+                ("submitted_at", timestamp("提出日時 / Submitted at")),
+                ("data", described(schema_ref("DeliverableVersionInput"), "提出内容（checklist はすべてのキー） / What was submitted (every checklist key)")),
+                ("state", string_enum("状態: submitted = 確認待ち, accepted = 受理, returned = 差戻し, superseded = 確認前に新しい版が提出された / State", &["submitted", "accepted", "returned", "superseded"])),
+                ("review_comment", nullable_string("確認のコメント / The reviewer's comment")),
+                ("reviewed_by", nullable_string("確認した利用者の ID / Reviewer")),
+                ("reviewed_at", nullable_timestamp("確認日時 / Reviewed at")),
+            ],
+        ),
+    );
+    schemas.insert(
+        "Deliverable".into(),
+        object(
+            "期待される提出物とその状況 / An expected deliverable and where it stands",
+            &["kind", "period", "label", "source", "due", "due_set_by_reviewer", "required", "state", "cadence", "due_rule", "checklist", "versions"],
+            false,
+            vec![
+                ("kind", string_enum("種類 / Kind", &kinds)),
+                ("period", string("期間: once（一度）、YYYY-MM（月次）、FY2026（年度） / Period")),
+                ("label", string("名称 / Label")),
+                ("source", string("根拠 / Source")),
+                ("due", nullable_date("提出期限（審査担当者が設定したもの、なければ既定の規則。分からなければ null） / Due date in force")),
+                ("due_set_by_reviewer", boolean("期限を審査担当者が設定したか / Whether a reviewer set it")),
+                ("required", boolean("求めるか（false = 不要とした） / Required (false: waived)")),
+                ("state", string_enum("状況: not_required, upcoming = 期限前, missing = 期限を過ぎて未提出（差戻しを含む）, submitted = 確認待ち, accepted = 受理, returned = 差戻し（期限前） / State", &["not_required", "upcoming", "missing", "submitted", "accepted", "returned"])),
+                ("first_submitted_at", nullable_timestamp("最初の版の提出日時 / When the first version came")),
+                ("on_time", json!({"type": ["boolean", "null"], "description": "最初の版が期限内（日本時間の日付が期限以前）だったか / Whether the first version came by the due date"})),
+                ("latest_version", json!({"type": ["integer", "null"], "description": "最新の版 / Latest version"})),
+                ("id", nullable_string("保存された提出物の ID / Stored deliverable id")),
+                ("note", string("審査担当者のメモ / Reviewer's note")),
+                ("cadence", string_enum("頻度 / Cadence", &["once", "monthly", "fiscal_year"])),
+                ("due_rule", string("既定の期限の規則 / The default due rule")),
+                ("checklist", json!({"type": "array", "items": checklist_item, "description": "各版が記載すべき事項 / What each version states"})),
+                ("versions", json!({"type": "array", "items": schema_ref("DeliverableVersion"), "description": "見える版（古い順） / The visible versions, oldest first"})),
+            ],
+        ),
+    );
+    schemas.insert(
+        "DeliverableInput".into(),
+        object(
+            "審査担当者が設定する提出物の期限など / What a reviewer sets on a deliverable",
+            &[],
+            true,
+            vec![
+                ("due", nullable_date("提出期限。null または省略で既定の規則 / Due date; null or omitted: the default rule")),
+                ("required", boolean("求めるか。既定 true / Required; default true")),
+                ("note", json!({"type": "string", "maxLength": 2000, "description": "メモ / Note"})),
+            ],
+        ),
+    );
+    schemas.insert(
+        "DeliverableReview".into(),
+        object(
+            "版の確認 / A reviewer's decision on the latest version",
+            &["decision"],
+            true,
+            vec![
+                ("decision", string_enum("accept = 受理, return = 差戻し / Decision", &["accept", "return"])),
+                ("comment", json!({"type": ["string", "null"], "maxLength": 2000, "description": "コメント（差戻しでは必須） / Comment (required to return)"})),
+            ],
+        ),
+    );
+    let percent = object(
+        "厳密な百分率 numerator / denominator % / An exact percentage",
+        &["numerator", "denominator"],
+        true,
+        vec![
+            ("numerator", integer("分子 / Numerator")),
+            (
+                "denominator",
+                json!({"type": "integer", "minimum": 1, "description": "分母 / Denominator"}),
+            ),
+        ],
+    );
+    schemas.insert(
+        "SlaTargets".into(),
+        object(
+            "SLA の目標値（省略した項目は seed 004 の既定値） / SLA targets; omitted ones take seed 004's defaults",
+            &[],
+            true,
+            vec![
+                ("availability", described(percent.clone(), "稼働率の目標（既定 99.8 % = 499/5、100 % 以下） / Availability target (default 99.8 %)")),
+                ("max_recovery", json!({"type": "string", "description": "重大障害の復旧時間の上限。ISO 8601 の期間（既定 PT6H） / Recovery limit, ISO 8601 duration (default PT6H)"})),
+                ("first_answer_limit", json!({"type": "string", "description": "問合せへの一次回答の上限（閉庁日を除く）。ISO 8601 の期間（既定 PT48H） / First-answer limit excluding closed days (default PT48H)"})),
+                ("max_major_failures_per_fiscal_year", json!({"type": "integer", "minimum": 0, "description": "年度あたりの重大障害の上限（既定 3） / Major failures per fiscal year (default 3)"})),
+            ],
+        ),
+    );
+    let window = object(
+        "提供時間帯（分単位、終了 00:00 は 24:00） / A service window",
+        &["weekday", "start", "end"],
+        true,
+        vec![
+            (
+                "weekday",
+                string_enum(
+                    "曜日 / Weekday",
+                    &[
+                        "monday",
+                        "tuesday",
+                        "wednesday",
+                        "thursday",
+                        "friday",
+                        "saturday",
+                        "sunday",
+                    ],
+                ),
+            ),
+            (
+                "start",
+                json!({"type": "string", "description": "開始 HH:MM:SS / Start"}),
+            ),
+            (
+                "end",
+                json!({"type": "string", "description": "終了 HH:MM:SS（00:00:00 は 24:00） / End"}),
+            ),
+        ],
+    );
+    schemas.insert(
+        "OperatingSchedule".into(),
+        json!({
+            "description": "当初予定した稼働時間 / When the service is promised",
+            "oneOf": [
+                object("24 時間 365 日 / Always", &["kind"], true, vec![("kind", json!({"const": "always"}))]),
+                object("曜日ごとの提供時間帯 / Weekly windows", &["kind", "windows", "skip_closed_days"], true, vec![
+                    ("kind", json!({"const": "weekly"})),
+                    ("windows", json!({"type": "array", "items": window})),
+                    ("skip_closed_days", boolean("閉庁日は提供しない / Nothing promised on closed days")),
+                ]),
+            ],
+        }),
+    );
+    schemas.insert(
+        "TenantClosedDay".into(),
+        json!({
+            "description": "団体の閉庁日（条例） / A closed day of the tenant's by-law",
+            "oneOf": [
+                object("特定の日 / One date", &["kind", "date", "name"], true, vec![
+                    ("kind", json!({"const": "date"})), ("date", date("日付 / Date")), ("name", string("名称 / Name")),
+                ]),
+                object("毎年の月日 / Every year", &["kind", "month", "day", "name"], true, vec![
+                    ("kind", json!({"const": "annual"})),
+                    ("month", json!({"type": "integer", "minimum": 1, "maximum": 12})),
+                    ("day", json!({"type": "integer", "minimum": 1, "maximum": 31})),
+                    ("name", string("名称 / Name")),
+                ]),
+            ],
+        }),
+    );
+    schemas.insert(
+        "SlaSettings".into(),
+        object(
+            "サービスの SLA 設定（PUT は全体の置き換え。省略した項目は既定値） / A service's SLA settings; PUT replaces them whole, omitted fields take defaults",
+            &[],
+            true,
+            vec![
+                ("targets", schema_ref("SlaTargets")),
+                ("schedule", described(schema_ref("OperatingSchedule"), "運用スケジュール（既定 always） / Operating schedule (default always)")),
+                ("closed_days", json!({"type": "array", "items": schema_ref("TenantClosedDay"), "description": "団体の閉庁日（土日・祝日・年末年始に加えて）。重複は不可 / Extra closed days; no duplicates"})),
+                ("monthly_report_open_day", json!({"type": "integer", "minimum": 1, "maximum": 20, "description": "月次報告の期限: 翌月の第 N 開庁日（既定 10） / Monthly reports are due on this open day of the next month (default 10)"})),
+                ("reports_from", json!({"type": ["string", "null"], "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$", "description": "月次報告を求める最初の月（null: 契約開始の月） / First month a report is expected (null: the contract start's)"})),
+            ],
+        ),
+    );
+    let alert_kinds: Vec<&str> = AlertKind::ALL.iter().map(|k| k.as_str()).collect();
+    schemas.insert(
+        "Alert".into(),
+        object(
+            "アラート（現在時刻で計算） / An alert, computed as of now",
+            &["kind", "severity", "status", "service_id", "subject", "message", "deadline", "deadline_date", "fulfilled_at", "source", "dedupe_key"],
+            false,
+            vec![
+                ("kind", string_enum("規則 / The rule (docs/oversight.md)", &alert_kinds)),
+                ("severity", string_enum("緊急度 / Severity", &["warning", "high", "critical"])),
+                ("status", string_enum("pending = 期限前で未了, breached = 期限を過ぎた・遅れて完了 / Status", &["pending", "breached"])),
+                ("service_id", string("サービス ID / Service id")),
+                ("subject", object("対象 / What it is about", &["kind", "id"], false, vec![
+                    ("kind", string("incident・notice・deliverable（id は 種類/期間）・registration・certification・contract / The subject's kind")),
+                    ("id", string("対象の ID / The subject's id")),
+                ])),
+                ("message", string("日本語の説明（時刻は日本時間） / Japanese message")),
+                ("deadline", timestamp("期限: この時刻まで（含む）なら期限内。日付の期限はその日の終わり（翌日 0 時、日本時間） / The deadline (on time at or before it)")),
+                ("deadline_date", nullable_date("日付の期限（告知・有効期限・提出物） / The due date of a date duty")),
+                ("fulfilled_at", nullable_timestamp("遅れて完了した日時 / When it was done late")),
+                ("source", string("根拠 / Source")),
+                ("dedupe_key", string("同じ事実なら変わらないキー（通知の重複防止） / Stable key for de-duplicating notifications")),
+                ("details", json!({"type": "object", "description": "規則ごとの詳細（improvement_plan_required: month と misses） / Rule-specific details"})),
+            ],
+        ),
+    );
+    schemas.insert(
+        "MonthlySla".into(),
+        object(
+            "月の SLA の結果（現在時刻まで） / A month's SLA results as of now",
+            &["month", "complete", "availability", "misses"],
+            false,
+            vec![
+                ("month", month_string("対象月 / Month")),
+                ("complete", boolean("月が終わっているか（稼働率は終わった月だけ） / Whether the month is over")),
+                ("availability", json!({"type": ["object", "null"], "description": "稼働率（planned_minutes, justified_minutes, down_minutes, percent）。月の途中は null / Availability; null before the month ends"})),
+                ("misses", json!({"type": "array", "items": {"type": "object", "required": ["target"], "properties": {"target": {"type": "string", "enum": ["availability", "recovery", "first_answer", "major_failures"]}}},
+                    "description": "達成しなかった目標 / Targets missed"})),
+            ],
+        ),
+    );
+}
+
+fn oversight_parameters(mut params: Value) -> Value {
+    use kijun_core::oversight::alerts::AlertKind;
+    use kijun_core::oversight::deliverables::DeliverableKind;
+    let kinds: Vec<&str> = DeliverableKind::ALL.iter().map(|k| k.as_str()).collect();
+    let alert_kinds: Vec<&str> = AlertKind::ALL.iter().map(|k| k.as_str()).collect();
+    let extra = json!({
+        "OversightRecordId": {"name": "rid", "in": "path", "required": true, "schema": {"type": "string"},
+            "description": "記録 ID（そのサービス・その種類のもの。他は 404） / Record id (of this service and kind; else 404)"},
+        "DeliverableKindPath": {"name": "kind", "in": "path", "required": true, "schema": {"type": "string", "enum": kinds},
+            "description": "提出物の種類（その他は 404） / Deliverable kind; anything else 404"},
+        "DeliverablePeriod": {"name": "period", "in": "path", "required": true, "schema": {"type": "string"},
+            "description": "期間: 一度のものは once、月次報告は YYYY-MM、監査結果は FY2026（年度）。種類に合わなければ 400 invalid_field / once, YYYY-MM or FY2026 by the kind; else 400 invalid_field"},
+        "DeliverableVersionNumber": {"name": "version", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1},
+            "description": "版 / Version number"},
+        "SlaMonth": {"name": "month", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"},
+            "description": "対象月 YYYY-MM / The month"},
+        "RecordFrom": {"name": "from", "in": "query", "required": false, "schema": {"type": "string"},
+            "description": "この時点以降（含む）。種類ごとの時刻（障害・問合せ・インシデントは日時、告知・課題は日付、実施状況は年月） / From (inclusive): an instant, date or month by the kind"},
+        "RecordUntil": {"name": "until", "in": "query", "required": false, "schema": {"type": "string"},
+            "description": "この時点より前（含まない） / Until (exclusive)"},
+        "RecordOpen": {"name": "open", "in": "query", "required": false, "schema": {"type": "boolean"},
+            "description": "true: 未了のもの（継続中の障害、未回答の問合せ、完了していないインシデント、実施済みでない実施状況、対応中の課題）だけ。false: それ以外だけ / Only open (true) or finished (false) records"},
+        "AlertKindQuery": {"name": "kind", "in": "query", "required": false, "schema": {"type": "string", "enum": alert_kinds},
+            "description": "この規則のアラートだけ / Only this rule's alerts"},
+        "AlertStatusQuery": {"name": "status", "in": "query", "required": false, "schema": {"type": "string", "enum": ["pending", "breached"]},
+            "description": "この状態のアラートだけ / Only alerts in this status"},
+    });
+    if let (Value::Object(p), Value::Object(e)) = (&mut params, extra) {
+        p.extend(e);
+    }
+    params
+}
+
+const VENDOR_RULE: &str = "テナントのスタッフ（システム管理者・テナント管理者・審査担当者）は読み書き、閲覧者は読むだけ（変更は 403）。サービスの提供者・導入事業者の組織の事業者は、テナントのスタッフと自分の組織が記録したものを読む。他テナント・他の事業者のサービス・他の事業者の記録は 404 / Tenant staff read and write, viewers read (writes 403); users of the service's provider or integrator organisation read what staff and their own organisation filed; another tenant's or vendor's service or record is 404";
+
+#[allow(clippy::too_many_lines)]
+fn oversight_ops() -> Vec<Op> {
+    let mut ops = Vec::new();
+    for doc in &RECORD_DOCS {
+        let vendor_writes = kijun_core::oversight::RecordKind::parse(doc.kind)
+            .is_some_and(kijun_core::oversight::RecordKind::vendor_writable);
+        let who_writes = if vendor_writes {
+            "テナントのスタッフ、またはサービスの組織の事業者（自分の組織の記録として）。閲覧者は 403 / Tenant staff, or a vendor user of the service's organisations (filed as its organisation's); viewers 403"
+        } else {
+            "テナントのスタッフのみ（閲覧者・事業者は 403） / Tenant staff only (viewers and vendors 403)"
+        };
+        let conflict = match doc.kind {
+            "plan_status" | "plan_item" => vec![(409, vec!["conflict"])],
+            _ => vec![],
+        };
+        let mut list_params = vec![param_ref("ServiceId")];
+        if doc.filed.is_some() {
+            list_params.extend([param_ref("RecordFrom"), param_ref("RecordUntil")]);
+        }
+        list_params.push(param_ref("RecordOpen"));
+        ops.push(Op {
+            method: "GET",
+            path: doc.collection,
+            id: doc.ids[0],
+            tag: "oversight",
+            summary: "記録の一覧 / List records",
+            description: match doc.filed {
+                Some(_) => "サービスの記録の一覧（記録の時刻、登録の順）。from・until・open で絞り込める。 / The service's records of this kind, in time order, filtered by from, until and open.",
+                None => "サービスの記録の一覧（登録の順）。 / The service's records of this kind.",
+            },
+            auth: Auth::Full,
+            bearer: true,
+            params: list_params,
+            body: RequestBody::Empty,
+            ok: (200, json_response(doc.ja, array_of(doc.schema))),
+            errors: vec![(400, vec!["invalid_field"]), (404, vec!["not_found"])],
+            can_fail: true,
+        });
+        let mut create_errors = vec![(403, vec!["forbidden"]), (404, vec!["not_found"])];
+        create_errors.extend(conflict.clone());
+        ops.push(Op {
+            method: "POST",
+            path: doc.collection,
+            id: doc.ids[1],
+            tag: "oversight",
+            summary: "記録の登録 / File a record",
+            description: who_writes,
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("ServiceId")],
+            body: RequestBody::Json(doc.input),
+            ok: (
+                201,
+                json_response("登録した記録 / The record", schema_ref(doc.schema)),
+            ),
+            errors: create_errors.clone(),
+            can_fail: true,
+        });
+        ops.push(Op {
+            method: "GET",
+            path: doc.item,
+            id: doc.ids[2],
+            tag: "oversight",
+            summary: "記録の取得 / Get a record",
+            description: VENDOR_RULE,
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("ServiceId"), param_ref("OversightRecordId")],
+            body: RequestBody::Empty,
+            ok: (200, json_response(doc.ja, schema_ref(doc.schema))),
+            errors: vec![(404, vec!["not_found"])],
+            can_fail: true,
+        });
+        ops.push(Op {
+            method: "PUT",
+            path: doc.item,
+            id: doc.ids[3],
+            tag: "oversight",
+            summary: "記録の更新（全体の置き換え） / Replace a record",
+            description: if vendor_writes {
+                "テナントのスタッフ、または記録した組織の事業者。他の組織やスタッフの記録は事業者には 403（見えない記録は 404）。閲覧者は 403。監査ログに変更前と変更後を記録する。 / Tenant staff, or a vendor user of the organisation that filed it (403 for staff's records, 404 for invisible ones); viewers 403. Audit-logged with before and after."
+            } else {
+                "テナントのスタッフのみ（閲覧者・事業者は 403）。監査ログに変更前と変更後を記録する。 / Tenant staff only; audit-logged with before and after."
+            },
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("ServiceId"), param_ref("OversightRecordId")],
+            body: RequestBody::Json(doc.input),
+            ok: (200, json_response("更新した記録 / The record", schema_ref(doc.schema))),
+            errors: create_errors.clone(),
+            can_fail: true,
+        });
+        let mut delete_errors = vec![(403, vec!["forbidden"]), (404, vec!["not_found"])];
+        if doc.kind == "plan_item" {
+            delete_errors.push((409, vec!["conflict"]));
+        }
+        ops.push(Op {
+            method: "DELETE",
+            path: doc.item,
+            id: doc.ids[4],
+            tag: "oversight",
+            summary: "記録の削除 / Delete a record",
+            description: "テナントのスタッフのみ（閲覧者・事業者は 403）。実施状況のある計画項目は 409。削除した内容は監査ログに残る。 / Tenant staff only; a plan item with statuses is 409. The deleted content stays in the audit log.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("ServiceId"), param_ref("OversightRecordId")],
+            body: RequestBody::Empty,
+            ok: (204, json!({"description": "削除した / Deleted"})),
+            errors: delete_errors,
+            can_fail: true,
+        });
+        let mut import_errors = vec![
+            (400, vec!["invalid_csv"]),
+            (403, vec!["forbidden"]),
+            (404, vec!["not_found"]),
+            (409, vec!["conflict"]),
+            (415, vec!["unsupported_media_type"]),
+        ];
+        import_errors.sort_by_key(|(s, _)| *s);
+        ops.push(Op {
+            method: "POST",
+            path: doc.import,
+            id: doc.ids[5],
+            tag: "oversight",
+            summary: "CSV からの取り込み / Import records from CSV",
+            description: "本文は CSV ファイル（Content-Type: text/csv、UTF-8、1 行目は見出し。列は docs/oversight.md）。すべての行を検査し、問題が一つでもあれば 400 invalid_csv と problems（行・列・見出し・値・対処）をすべて返して何も保存しない。すべて正しければ一つのトランザクションで登録し、監査ログ (oversight_records_imported) に記録する。登録できる人は記録の登録と同じ。 / The body is a CSV file (text/csv, UTF-8, a header row; columns in docs/oversight.md). Every row is checked; any problem gives 400 invalid_csv with every problem (row, column, heading, value) and nothing is stored; otherwise all rows are stored in one transaction and audit-logged. Who may import: as for filing a record.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("ServiceId")],
+            body: RequestBody::Raw("text/csv"),
+            ok: (201, json_response("取り込んだ / Imported", schema_ref("ImportResult"))),
+            errors: import_errors,
+            can_fail: true,
+        });
+    }
+    let deliverable_params = || {
+        vec![
+            param_ref("ServiceId"),
+            param_ref("DeliverableKindPath"),
+            param_ref("DeliverablePeriod"),
+        ]
+    };
+    ops.extend([
+        Op {
+            method: "GET",
+            path: "/services/{id}/deliverables",
+            id: "listDeliverables",
+            tag: "oversight",
+            summary: "提出物の一覧 / List the deliverables",
+            description: "サービスに期待される提出物（既定の規則によるもの: 一度のもの、契約開始の月からの月次報告、年度ごとの監査結果。審査担当者が期限を設定したもの・版が提出されたもの）と、期限・状況・見える版。事業者にはスタッフと自分の組織が提出した版だけ。 / Every deliverable expected of the service (by the default rules and those stored) with its due date, state and the versions the caller may see.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("ServiceId")],
+            body: RequestBody::Empty,
+            ok: (200, json_response("提出物 / Deliverables", array_of("Deliverable"))),
+            errors: vec![(404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "GET",
+            path: "/services/{id}/deliverables/{kind}/{period}",
+            id: "getDeliverable",
+            tag: "oversight",
+            summary: "提出物の取得 / Get a deliverable",
+            description: VENDOR_RULE,
+            auth: Auth::Full,
+            bearer: true,
+            params: deliverable_params(),
+            body: RequestBody::Empty,
+            ok: (200, json_response("提出物 / The deliverable", schema_ref("Deliverable"))),
+            errors: vec![(400, vec!["invalid_field"]), (404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "PUT",
+            path: "/services/{id}/deliverables/{kind}/{period}",
+            id: "putDeliverable",
+            tag: "oversight",
+            summary: "提出物の期限の設定 / Set a deliverable's due date",
+            description: "審査担当者が具体的な期限（null で既定の規則）、求めるか、メモを設定する。テナントのスタッフのみ（閲覧者・事業者は 403）。監査ログ (deliverable_updated) に記録する。 / A reviewer sets the concrete due date (null: the default rule), whether it is required, and a note. Tenant staff only. Audit-logged.",
+            auth: Auth::Full,
+            bearer: true,
+            params: deliverable_params(),
+            body: RequestBody::Json("DeliverableInput"),
+            ok: (200, json_response("提出物 / The deliverable", schema_ref("Deliverable"))),
+            errors: vec![(403, vec!["forbidden"]), (404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "POST",
+            path: "/services/{id}/deliverables/{kind}/{period}/versions",
+            id: "submitDeliverableVersion",
+            tag: "oversight",
+            summary: "版の提出 / Submit a version",
+            description: "新しい版を提出する（番号は続き。確認待ちの前の版は superseded になる）。checklist のキーは種類ごと、改善策は月次報告だけ、証跡ファイルは同じテナントのもの（事業者は自分の組織の利用者が登録したもの）。テナントのスタッフ、またはサービスの組織の事業者。閲覧者は 403。監査ログ (deliverable_submitted) に記録する。 / Submits the next version (a version still waiting for review becomes superseded). Checklist keys per kind, improvement plans for monthly reports only, evidence of the same tenant (a vendor: its organisation's). Tenant staff or vendor users of the service's organisations; viewers 403. Audit-logged.",
+            auth: Auth::Full,
+            bearer: true,
+            params: deliverable_params(),
+            body: RequestBody::Json("DeliverableVersionInput"),
+            ok: (201, json_response("提出した版 / The version", schema_ref("DeliverableVersion"))),
+            errors: vec![(403, vec!["forbidden"]), (404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "POST",
+            path: "/services/{id}/deliverables/{kind}/{period}/versions/{version}/review",
+            id: "reviewDeliverableVersion",
+            tag: "oversight",
+            summary: "版の受理・差戻し / Accept or return a version",
+            description: "最新の版（確認待ちまたは受理済み）を受理 (accept) または差戻し (return、comment 必須) する。それ以外の版は 409 not_reviewable。テナントのスタッフのみ（閲覧者・事業者は 403）。監査ログ (deliverable_reviewed) に記録する。 / Accepts or returns (with a comment) the latest version if it waits for review or was accepted; else 409 not_reviewable. Tenant staff only. Audit-logged.",
+            auth: Auth::Full,
+            bearer: true,
+            params: {
+                let mut p = deliverable_params();
+                p.push(param_ref("DeliverableVersionNumber"));
+                p
+            },
+            body: RequestBody::Json("DeliverableReview"),
+            ok: (200, json_response("確認した版 / The version", schema_ref("DeliverableVersion"))),
+            errors: vec![(403, vec!["forbidden"]), (404, vec!["not_found"]), (409, vec!["not_reviewable"])],
+            can_fail: true,
+        },
+        Op {
+            method: "GET",
+            path: "/services/{id}/sla-settings",
+            id: "getSlaSettings",
+            tag: "oversight",
+            summary: "SLA 設定の取得 / Get the SLA settings",
+            description: "保存された設定、なければ既定値（seed 004: 99.8 %・6 時間・48 時間・3 件、24 時間 365 日、月次報告は翌月の第 10 開庁日）。 / The stored settings, or the defaults.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("ServiceId")],
+            body: RequestBody::Empty,
+            ok: (200, json_response("SLA 設定 / SLA settings", schema_ref("SlaSettings"))),
+            errors: vec![(404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "PUT",
+            path: "/services/{id}/sla-settings",
+            id: "putSlaSettings",
+            tag: "oversight",
+            summary: "SLA 設定の置き換え / Replace the SLA settings",
+            description: "全体の置き換え（省略した項目は既定値）。値の誤りは 400 invalid_field（field は targets.availability、schedule.windows.0、closed_days など）。テナントのスタッフのみ。監査ログ (sla_settings_updated) に記録する。 / Replaces the settings (omitted fields take defaults); errors name the field. Tenant staff only. Audit-logged.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("ServiceId")],
+            body: RequestBody::Json("SlaSettings"),
+            ok: (200, json_response("SLA 設定 / SLA settings", schema_ref("SlaSettings"))),
+            errors: vec![(403, vec!["forbidden"]), (404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "GET",
+            path: "/services/{id}/sla/{month}",
+            id: "getMonthlySla",
+            tag: "oversight",
+            summary: "月の SLA の結果 / A month's SLA results",
+            description: "記録した障害・問合せから、その月の稼働率（月が終わってから）・重大障害の復旧時間・一次回答時間・年度の重大障害件数を現在時刻まで計算する（docs/sla.md）。 / The month's availability (once over), recoveries, first answers and the fiscal year's major failures, computed from the records as of now.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("ServiceId"), param_ref("SlaMonth")],
+            body: RequestBody::Empty,
+            ok: (200, json_response("月の結果 / The month", schema_ref("MonthlySla"))),
+            errors: vec![(400, vec!["invalid_field"]), (404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "GET",
+            path: "/services/{id}/alerts",
+            id: "listServiceAlerts",
+            tag: "oversight",
+            summary: "サービスのアラート / A service's alerts",
+            description: "現在時刻で計算したアラート（期限の順）。規則と境界は docs/oversight.md。事業者には自分の組織とスタッフの記録、提出物、サービスに関するものだけ。 / The service's alerts as of now, by deadline; a vendor sees those about its own and staff's records, deliverables and the service.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("ServiceId"), param_ref("AlertKindQuery"), param_ref("AlertStatusQuery")],
+            body: RequestBody::Empty,
+            ok: (200, json_response("アラート / Alerts", array_of("Alert"))),
+            errors: vec![(400, vec!["invalid_field"]), (404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "GET",
+            path: "/tenants/{id}/alerts",
+            id: "listTenantAlerts",
+            tag: "oversight",
+            summary: "テナントのアラート / A tenant's alerts",
+            description: "テナントのすべてのサービスのアラート（現在時刻で計算、期限の順）。システム管理者とそのテナントのスタッフ・閲覧者のみ、事業者と他テナントは 404。 / Every service's alerts as of now, by deadline; system administrators and the tenant's staff and viewers only; vendors and other tenants 404.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("TenantId"), param_ref("AlertKindQuery"), param_ref("AlertStatusQuery")],
+            body: RequestBody::Empty,
+            ok: (200, json_response("アラート / Alerts", array_of("Alert"))),
+            errors: vec![(400, vec!["invalid_field"]), (404, vec!["not_found"])],
+            can_fail: true,
+        },
+    ]);
+    ops
 }
 
 /// The OpenAPI 3.1 document of the JSON API, paths relative to `/api/v1`.
@@ -4618,7 +6208,11 @@ mod tests {
             }
         }
         assert!(bodies > files);
-        assert_eq!(files, 1, "only the evidence upload takes a raw file");
+        assert_eq!(
+            files,
+            2 + RECORD_DOCS.len(),
+            "only the evidence upload, the checklist import and the oversight CSV imports take a raw file"
+        );
         for nested in [
             "PasswordPolicyUpdate",
             "LockoutPolicyUpdate",
@@ -4676,7 +6270,7 @@ mod tests {
         assert_eq!(from_list, from_doc);
         assert!(from_list.contains(&("GET".to_owned(), "/api/v1/openapi.json".to_owned())));
         assert!(from_list.contains(&("GET".to_owned(), "/api/v1/tenants/{id}".to_owned())));
-        assert_eq!(listed.len(), 60);
+        assert_eq!(listed.len(), 121);
     }
 
     static NULL: Value = Value::Null;

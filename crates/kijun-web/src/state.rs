@@ -84,6 +84,8 @@ pub struct AppState {
     /// built at once, the rest wait their turn, so memory stays bounded
     /// however many reviewers open them together.
     pub heavy: Arc<tokio::sync::Semaphore>,
+    /// Notification senders and the worker's wake-up (see `notify`).
+    pub outbox: Arc<crate::notify::Outbox>,
 }
 
 /// How many tenant-wide reports are built at once: one per core (they are

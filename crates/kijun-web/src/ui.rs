@@ -42,6 +42,11 @@ pub fn jp_date(ts: Timestamp) -> String {
         .to_string()
 }
 
+/// `2026年5月1日` for a calendar date.
+pub fn jp_civil_date(d: jiff::civil::Date) -> String {
+    format!("{}年{}月{}日", d.year(), d.month(), d.day())
+}
+
 /// The header's menu, for signed-in pages.
 pub struct Nav {
     pub display_name: String,

@@ -345,6 +345,62 @@ struct ChecklistPage {
     vendors: Vec<(String, String)>,
     /// (id, filename, SHA-256, size) of the files the principal may see.
     evidence: Vec<(String, String, String, u64)>,
+    /// The decision's reasoned note (staff only).
+    note: String,
+    /// The decision's conditions (staff only).
+    conditions: Vec<ConditionView>,
+}
+
+/// One condition of a decision, as the checklist page lists it.
+struct ConditionView {
+    index: usize,
+    text: String,
+    due: String,
+    overdue: bool,
+    /// `2026年5月1日 山田（証明書を受領）` once met.
+    met: Option<String>,
+}
+
+/// The conditions of a decision document, with whether each is overdue on
+/// `today` (Asia/Tokyo) or met.
+fn condition_views(decision: Option<&Value>, today: jiff::civil::Date) -> Vec<ConditionView> {
+    let Some(cs) = decision
+        .and_then(|d| d.get("conditions"))
+        .and_then(Value::as_array)
+    else {
+        return Vec::new();
+    };
+    let text = |c: &Value, k: &str| {
+        c.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    cs.iter()
+        .enumerate()
+        .map(|(index, c)| {
+            let due_date = text(c, "due").parse::<jiff::civil::Date>().ok();
+            let met = c
+                .get("met_at")
+                .and_then(Value::as_str)
+                .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                .map(|at| {
+                    format!(
+                        "{} {}（{}）",
+                        jp_date(at),
+                        text(c, "met_by"),
+                        text(c, "met_note")
+                    )
+                });
+            ConditionView {
+                index,
+                text: text(c, "text"),
+                due: due_date.map_or_else(|| text(c, "due"), crate::ui::jp_civil_date),
+                overdue: met.is_none() && due_date.is_some_and(|d| d < today),
+                met,
+            }
+        })
+        .collect()
 }
 
 fn answer_status_label(s: &str) -> &'static str {
@@ -516,11 +572,61 @@ async fn checklist_view(
             groups,
             vendors,
             evidence,
+            note: if vendor_party.is_some() {
+                String::new()
+            } else {
+                a.decision
+                    .as_ref()
+                    .and_then(|d| d.get("note"))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            },
+            conditions: if vendor_party.is_some() {
+                Vec::new()
+            } else {
+                condition_views(
+                    a.decision.as_ref(),
+                    crate::routes::dashboard::tokyo_today(state.now()),
+                )
+            },
         })
     };
     match build.await {
         Ok(page) => render(&page),
         Err(e) => error_response(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ConditionMetForm {
+    csrf_token: String,
+    note: String,
+}
+
+impl CsrfField for ConditionMetForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+/// Marks a condition of the decision as met (the form on the checklist).
+pub async fn condition_met(
+    State(state): State<AppState>,
+    Path((id, n)): Path<(String, usize)>,
+    UiForm(p, f): UiForm<ConditionMetForm>,
+) -> Response {
+    match assessments::condition_met(
+        State(state.clone()),
+        p.clone(),
+        Path((id.clone(), n)),
+        ApiJson(assessments::ConditionMet { note: f.note }),
+    )
+    .await
+    {
+        Ok(_) => Redirect::to(&format!("/assessments/{id}?done=condition_met")).into_response(),
+        Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => error_response(e),
+        Err(e) => checklist_view(&state, &p, &id, Some(e.message), None).await,
     }
 }
 
@@ -542,6 +648,10 @@ pub async fn checklist_page(
         Some("invited") => Some("招待しました".to_owned()),
         Some("decided") => Some("判定を記録しました".to_owned()),
         Some("uploaded") => Some("証跡ファイルを登録しました".to_owned()),
+        Some("condition_met") => Some("条件の達成を記録しました".to_owned()),
+        Some("imported") => Some(
+            "チェックリストの回答を取り込みました（変わった項目だけを保存しました）".to_owned(),
+        ),
         Some("prefilled") => {
             Some("回答マスタから補完しました。内容を確認して保存してください".to_owned())
         }
@@ -1190,5 +1300,86 @@ pub async fn upload_evidence(
     {
         Ok(_) => Redirect::to(&format!("/assessments/{id}?done=uploaded")).into_response(),
         Err(e) => checklist_view(&state, &p, &id, Some(e.message), None).await,
+    }
+}
+
+/// A filled checklist (.xlsx) uploaded from the checklist page: a vendor's
+/// own party, or staff naming the party. Every problem is listed, nothing
+/// is stored unless the whole file is valid.
+pub async fn import_checklist(
+    State(state): State<AppState>,
+    UiUser(p): UiUser,
+    Path(id): Path<String>,
+    mut multipart: axum::extract::Multipart,
+) -> Response {
+    let mut csrf_field = String::new();
+    let mut party: Option<String> = None;
+    let mut file: Option<Vec<u8>> = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                let msg = if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    format!(
+                        "ファイルが大きすぎます（上限 {} バイト）",
+                        state.config.max_evidence_bytes
+                    )
+                } else {
+                    "ファイルを受け取れませんでした".to_owned()
+                };
+                return checklist_view(&state, &p, &id, Some(msg), None).await;
+            }
+        };
+        match field.name() {
+            Some("csrf_token") => csrf_field = field.text().await.unwrap_or_default(),
+            Some("party") => party = field.text().await.ok().filter(|s| !s.is_empty()),
+            Some("file") => match field.bytes().await {
+                Ok(b) => file = Some(b.to_vec()),
+                Err(_) => {
+                    return checklist_view(
+                        &state,
+                        &p,
+                        &id,
+                        Some("ファイルを受け取れませんでした".into()),
+                        None,
+                    )
+                    .await;
+                }
+            },
+            _ => {}
+        }
+    }
+    let expected = csrf(&p);
+    if expected.is_empty()
+        || !crate::principal::constant_time_eq(csrf_field.as_bytes(), expected.as_bytes())
+    {
+        return error_response(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "csrf",
+            "不正なリクエストです。画面を再読み込みしてください",
+        ));
+    }
+    let Some(bytes) = file.filter(|f| !f.is_empty()) else {
+        return checklist_view(
+            &state,
+            &p,
+            &id,
+            Some("記入済みのチェックリスト (.xlsx) を選んでください".into()),
+            None,
+        )
+        .await;
+    };
+    match crate::routes::exchange::import_file(&state, &p, &id, party.as_deref(), &bytes).await {
+        Ok(_) => Redirect::to(&format!("/assessments/{id}?done=imported")).into_response(),
+        Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => error_response(e),
+        Err(e) => {
+            let mut msg = e.message.clone();
+            for problem in &e.problems {
+                msg.push('\n');
+                msg.push_str(&problem.message);
+            }
+            checklist_view(&state, &p, &id, Some(msg), None).await
+        }
     }
 }

@@ -903,14 +903,22 @@ pub async fn evaluation(
     state: &AppState,
     a: &AssessmentRecord,
 ) -> Result<Vec<kijun_core::evaluate::CatalogEvaluation>, ApiError> {
-    let items = state.store.items(&a.id, None).await?;
+    evaluation_of(&state.store, &state.catalogs, a).await
+}
+
+/// [`evaluation`] from a store and catalogs (also used by the CLI).
+pub async fn evaluation_of(
+    store: &kijun_store::Store,
+    catalogs: &kijun_core::CatalogSet,
+    a: &AssessmentRecord,
+) -> Result<Vec<kijun_core::evaluate::CatalogEvaluation>, ApiError> {
+    let items = store.items(&a.id, None).await?;
     let set = answer_set(&items)?;
     let profile = stored_profile(&json!({"profile": a.profile}))?;
     a.catalogs
         .iter()
         .map(|id| {
-            state
-                .catalogs
+            catalogs
                 .get(id)
                 .map(|c| evaluate_catalog(c, &profile, &set))
                 .ok_or_else(|| {
@@ -1059,6 +1067,85 @@ pub async fn record_verdict(
         )
         .await?;
     Ok(Json(decision))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionMet {
+    /// How the condition was met (e.g. the certificate received).
+    pub note: String,
+}
+
+/// Records that condition `n` (0-based, in the decision's order) of a
+/// decided assessment has been met: who, when and how. It then no longer
+/// shows as overdue. Tenant staff only; once per condition (409 after).
+pub async fn condition_met(
+    State(state): State<AppState>,
+    p: Principal,
+    Path((id, n)): Path<(String, usize)>,
+    ApiJson(req): ApiJson<ConditionMet>,
+) -> Result<Json<Value>, ApiError> {
+    let (a, access) = assessment_access(&state, &p, &id).await?;
+    require_manage(access)?;
+    let note = req.note.trim();
+    if note.is_empty() || note.chars().count() > 2000 {
+        return Err(ApiError::bad_request(
+            "invalid_field",
+            "達成の内容 (note) を 2000 文字以内で入力してください",
+        )
+        .with_field("note"));
+    }
+    let Some(current) = a.decision.clone().filter(|_| a.status == "decided") else {
+        return Err(ApiError::conflict("判定前の審査には条件がありません"));
+    };
+    let mut updated = current.clone();
+    let Some(condition) = updated
+        .get_mut("conditions")
+        .and_then(Value::as_array_mut)
+        .and_then(|cs| cs.get_mut(n))
+        .and_then(Value::as_object_mut)
+    else {
+        return Err(ApiError::not_found());
+    };
+    if condition.contains_key("met_at") {
+        return Err(ApiError::conflict(
+            "この条件は達成済みとして記録されています",
+        ));
+    }
+    let now = state.now();
+    condition.insert("met_at".into(), json!(now));
+    condition.insert("met_by".into(), json!(p.user.display_name));
+    condition.insert("met_note".into(), json!(note));
+    let details = json!({"condition": n, "text": condition.get("text"), "note": note});
+    let audit = state.audit_entry(
+        Some(&p),
+        None,
+        Event {
+            action: "assessment_condition_met",
+            tenant_id: Some(&a.tenant_id),
+            target: Some(format!("assessment:{}", a.id)),
+            details: details.clone(),
+        },
+    );
+    if !state
+        .store
+        .amend_decision(
+            &a.id,
+            &current,
+            &updated,
+            "condition_met",
+            &details,
+            &audit,
+            now,
+            &actor(&p),
+        )
+        .await?
+    {
+        return Err(ApiError::conflict(
+            "判定が他の操作で更新されました。画面を再読み込みしてからやり直してください",
+        ));
+    }
+    Ok(Json(updated))
 }
 
 pub async fn history(

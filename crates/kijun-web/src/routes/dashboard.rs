@@ -94,7 +94,10 @@ pub async fn build(
     let _permit = state.heavy.acquire().await.map_err(ApiError::internal)?;
     let settings = state.tenant_settings(Some(tenant_id)).await?;
     let services = state.store.services_in_tenant(tenant_id).await?;
-    let assessments = state.store.assessments_in_tenant(tenant_id).await?;
+    let assessments = state
+        .store
+        .assessment_overviews_in_tenant(tenant_id)
+        .await?;
     // One grouped query for every open assessment's item states.
     let counts = state.store.open_item_counts(tenant_id).await?;
     let mut by_status: BTreeMap<&'static str, usize> = BTreeMap::new();
@@ -146,7 +149,7 @@ pub async fn build(
                 .and_then(|d| d.get("conditions"))
                 .and_then(Value::as_array)
             {
-                for c in conds {
+                for c in conds.iter().filter(|c| c.get("met_at").is_none()) {
                     let due_text = c.get("due").and_then(Value::as_str).unwrap_or_default();
                     if let Ok(d) = due_text.parse::<CivilDate>()
                         && d < today

@@ -166,27 +166,22 @@ pub struct ConsentInput {
     pub tenant_id: String,
 }
 
-/// Tenants the vendor works with: those of the assessments it is invited to.
-async fn vendor_tenants(state: &AppState, p: &Principal) -> Result<Vec<String>, ApiError> {
-    let mut tenants: Vec<String> = state
-        .store
-        .assessments_of_invitee(&p.user.id)
-        .await?
-        .into_iter()
-        .map(|a| a.tenant_id)
-        .collect();
-    tenants.sort();
-    tenants.dedup();
-    Ok(tenants)
-}
-
+/// Grants the caller's organisation's consent to use its library in a
+/// tenant it works for (see `Store::tenants_of_organisation`).
 pub async fn grant(
     State(state): State<AppState>,
     p: Principal,
     ApiJson(req): ApiJson<ConsentInput>,
 ) -> Result<StatusCode, ApiError> {
     let org = own_org(&p)?;
-    if !vendor_tenants(&state, &p).await?.contains(&req.tenant_id) {
+    // Any tenant the organisation works for (not only the caller's own
+    // invitations): consent is the organisation's.
+    if !state
+        .store
+        .tenants_of_organisation(&org)
+        .await?
+        .contains(&req.tenant_id)
+    {
         return Err(ApiError::not_found().with_field("tenant_id"));
     }
     state

@@ -7,8 +7,11 @@ pub mod auth;
 pub mod catalogs;
 pub mod dashboard;
 pub mod evidence;
+pub mod exchange;
 pub mod health;
 pub mod library;
+pub mod notify;
+pub mod oversight;
 pub mod reports;
 
 use axum::extract::FromRequestParts;

@@ -11,12 +11,14 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
+use kijun_core::CatalogSet;
 use kijun_core::catalog::{Catalog, Party};
 use kijun_core::evaluate::{CatalogEvaluation, ItemStatus, Verdict};
 use kijun_report::{
     AnswerStatus, AssessmentReport, CatalogResult, ChecklistCategory, ChecklistPhase,
     ChecklistReport, ChecklistRow, ConditionRow, Document, GapRow, ItemCounts, Level, PartyCell,
 };
+use kijun_store::Store;
 use kijun_store::assessment::{AssessmentRecord, ItemRecord};
 use serde::Deserialize;
 use serde_json::Value;
@@ -24,7 +26,7 @@ use serde_json::Value;
 use crate::audit_log::Event;
 use crate::error::{ApiError, ApiQuery};
 use crate::principal::Principal;
-use crate::routes::assessments::{Access, assessment_access, evaluation, stored_profile};
+use crate::routes::assessments::{Access, assessment_access, evaluation_of, stored_profile};
 use crate::state::AppState;
 
 /// The output format of a report.
@@ -147,19 +149,17 @@ fn state_label(state: &str) -> &'static str {
 }
 
 /// Tenant name, service name, provider and integrator names.
-async fn names(
-    state: &AppState,
+pub async fn names(
+    store: &Store,
     a: &AssessmentRecord,
 ) -> Result<(String, String, String, Option<String>), ApiError> {
-    let tenant = state
-        .store
+    let tenant = store
         .tenant(&a.tenant_id)
         .await?
         .map(|t| t.name)
         .unwrap_or_default();
-    let service = state.store.service(&a.service_id).await?;
-    let orgs: BTreeMap<String, String> = state
-        .store
+    let service = store.service(&a.service_id).await?;
+    let orgs: BTreeMap<String, String> = store
         .organisations()
         .await?
         .into_iter()
@@ -184,12 +184,13 @@ async fn names(
 /// The 審査結果報告書 of an assessment (decided or not: an undecided one
 /// shows the computed result and 未判定).
 pub async fn assessment_report_data(
-    state: &AppState,
+    store: &Store,
+    catalogs: &CatalogSet,
     a: &AssessmentRecord,
     now: jiff::Timestamp,
 ) -> Result<AssessmentReport, ApiError> {
-    let (tenant, service_name, provider, integrator) = names(state, a).await?;
-    let evaluations: Vec<CatalogEvaluation> = evaluation(state, a).await?;
+    let (tenant, service_name, provider, integrator) = names(store, a).await?;
+    let evaluations: Vec<CatalogEvaluation> = evaluation_of(store, catalogs, a).await?;
     let profile = stored_profile(&serde_json::json!({"profile": a.profile}))?;
     let profile_rows = profile
         .attributes()
@@ -203,7 +204,7 @@ pub async fn assessment_report_data(
             (attr.label.to_owned(), shown)
         })
         .collect();
-    let catalogs = evaluations
+    let results: Vec<CatalogResult> = evaluations
         .iter()
         .map(|e| CatalogResult {
             id: e.id.clone(),
@@ -223,7 +224,7 @@ pub async fn assessment_report_data(
     let gaps = evaluations
         .iter()
         .flat_map(|e| {
-            let catalog = state.catalogs.get(&e.id);
+            let catalog = catalogs.get(&e.id);
             e.gaps.iter().map(move |g| {
                 let req = catalog.and_then(|c| c.requirement(&g.requirement_id));
                 GapRow {
@@ -280,7 +281,7 @@ pub async fn assessment_report_data(
         integrator,
         profile: profile_rows,
         phase: phase_label(&a.phase).to_owned(),
-        catalogs,
+        catalogs: results,
         overall: report_verdict(a.verdict.as_deref()),
         gaps,
         conditions,
@@ -479,7 +480,7 @@ pub async fn assessment_report(
     if matches!(access, Access::Vendor(_)) {
         return Err(ApiError::not_found());
     }
-    let data = assessment_report_data(&state, &a, state.now()).await?;
+    let data = assessment_report_data(&state.store, &state.catalogs, &a, state.now()).await?;
     let doc = kijun_report::assessment_report(&data);
     state
         .audit(
@@ -503,21 +504,50 @@ fn format_name(f: ReportFormat) -> &'static str {
     }
 }
 
-/// `GET /api/v1/assessments/{id}/checklist?format=pdf|html`: the printable
-/// checklist of every catalog of the assessment (vendors: their party's
-/// side only).
+/// The format of an assessment's checklist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChecklistFormat {
+    #[default]
+    Pdf,
+    Html,
+    /// The Excel workbook to fill in and send back.
+    Xlsx,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecklistQuery {
+    #[serde(default)]
+    pub format: ChecklistFormat,
+    /// `integrator`, `provider` or `both` (staff; default both). A vendor
+    /// always gets its own party.
+    pub party: Option<String>,
+}
+
+/// `GET /api/v1/assessments/{id}/checklist?format=pdf|html|xlsx[&party=]`:
+/// the checklist of every catalog of the assessment, printable or as the
+/// workbook to fill in (vendors: their party's side only).
 pub async fn checklist_report(
     State(state): State<AppState>,
     p: Principal,
     Path(id): Path<String>,
-    ApiQuery(q): ApiQuery<ReportQuery>,
+    ApiQuery(q): ApiQuery<ChecklistQuery>,
 ) -> Result<Response, ApiError> {
+    let format = match q.format {
+        ChecklistFormat::Xlsx => {
+            return crate::routes::exchange::export_xlsx(&state, &p, &id, q.party.as_deref()).await;
+        }
+        ChecklistFormat::Pdf => ReportFormat::Pdf,
+        ChecklistFormat::Html => ReportFormat::Html,
+    };
     let (a, access) = assessment_access(&state, &p, &id).await?;
-    let party = match access {
-        Access::Vendor(party) => Some(party),
+    let parties = crate::routes::exchange::export_parties(access, q.party.as_deref())?;
+    let party = match parties.as_slice() {
+        [one] => Some(*one),
         _ => None,
     };
-    let (tenant, service_name, _, _) = names(&state, &a).await?;
+    let (tenant, service_name, _, _) = names(&state.store, &a).await?;
     let items = state.store.items(&a.id, party.map(Party::as_str)).await?;
     let now = state.now();
     let docs = a
@@ -544,9 +574,9 @@ pub async fn checklist_report(
                 action: "checklist_report_exported",
                 tenant_id: Some(&a.tenant_id),
                 target: Some(format!("assessment:{}", a.id)),
-                details: serde_json::json!({"format": format_name(q.format), "party": party}),
+                details: serde_json::json!({"format": format_name(format), "party": party}),
             },
         )
         .await?;
-    render(doc, q.format, &format!("checklist-{}", a.id)).await
+    render(doc, format, &format!("checklist-{}", a.id)).await
 }
