@@ -985,7 +985,11 @@ fn audit_prune_applies_tenant_retention() {
 /// the missing program fails the test.
 fn outside_tool(program: &str, require: &str) -> bool {
     // `pdftotext` answers `-v`, LibreOffice `--version`.
-    let flag = if program == "pdftotext" { "-v" } else { "--version" };
+    let flag = if program == "pdftotext" {
+        "-v"
+    } else {
+        "--version"
+    };
     let found = Command::new(program)
         .arg(flag)
         .output()
