@@ -1,8 +1,10 @@
 //! A tenant's dashboard: services by assessment status, assessments waiting
 //! for the reviewer or for a vendor, overdue conditions, certifications and
 //! registrations (ISMAP, ISMAP-LIU, LGWAN-ASP) expiring within 90 days, and
-//! services whose re-assessment cycle is due. "Today" is the Asia/Tokyo date
-//! passed in; nothing here reads the clock.
+//! services whose re-assessment cycle is due, and the tenant's current
+//! oversight alerts (those of `GET /tenants/{id}/alerts`, breached first).
+//! "Today" is the Asia/Tokyo date and `now` the instant passed in; nothing
+//! here reads the clock.
 
 use std::collections::BTreeMap;
 
@@ -12,6 +14,7 @@ use jiff::civil::Date as CivilDate;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 use kijun_core::catalog::Date;
+use kijun_core::oversight::alerts::{Alert, AlertKind, AlertSeverity, AlertStatus, Subject};
 use kijun_core::service::ServiceDetails;
 use serde::Serialize;
 use serde_json::Value;
@@ -58,6 +61,49 @@ pub struct ReassessmentDue {
     pub last_decided: Option<String>,
 }
 
+/// A current alert of the tenant (see `docs/oversight.md` §5), with its
+/// Japanese labels and the service's name.
+#[derive(Debug, Serialize)]
+pub struct DashboardAlert {
+    pub kind: AlertKind,
+    /// The kind in Japanese (`インシデントの調査開始の遅れ`).
+    pub kind_label: &'static str,
+    pub status: AlertStatus,
+    /// `期限超過` or `期限前`.
+    pub status_label: &'static str,
+    pub severity: AlertSeverity,
+    pub service_id: String,
+    pub service: String,
+    pub subject: Subject,
+    /// What the alert is about in Japanese (`インシデント（ID）`).
+    pub subject_label: String,
+    pub message: String,
+    pub deadline: Timestamp,
+    /// `2026年5月1日 09:30` (Asia/Tokyo), or `2026年5月1日` for a date duty.
+    pub deadline_text: String,
+    pub dedupe_key: String,
+}
+
+impl DashboardAlert {
+    fn new(alert: Alert, service: String) -> DashboardAlert {
+        DashboardAlert {
+            kind_label: crate::alerting::kind_label(alert.kind),
+            status_label: crate::alerting::status_label(alert.status),
+            subject_label: crate::alerting::subject_label(&alert.subject),
+            deadline_text: crate::alerting::deadline_text(&alert),
+            kind: alert.kind,
+            status: alert.status,
+            severity: alert.severity,
+            service_id: alert.service_id,
+            service,
+            subject: alert.subject,
+            message: alert.message,
+            deadline: alert.deadline,
+            dedupe_key: alert.dedupe_key,
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct Dashboard {
     pub today: String,
@@ -67,6 +113,8 @@ pub struct Dashboard {
     pub expiring: Vec<Expiring>,
     pub reassessment_due: Vec<ReassessmentDue>,
     pub reassessment_months: u32,
+    /// The tenant's alerts as of now: breached first, then by deadline.
+    pub alerts: Vec<DashboardAlert>,
 }
 
 fn civil(d: Date) -> Option<CivilDate> {
@@ -84,12 +132,16 @@ pub fn tokyo_today(now: Timestamp) -> CivilDate {
     now.to_zoned_datetime(tz).date()
 }
 
-/// Builds the dashboard of `tenant_id` as of `today`.
+/// Builds the dashboard of `tenant_id` as of `now` (today: its Asia/Tokyo
+/// date).
 pub async fn build(
     state: &AppState,
     tenant_id: &str,
-    today: CivilDate,
+    now: Timestamp,
 ) -> Result<Dashboard, ApiError> {
+    let today = tokyo_today(now);
+    // Before the permit below: `tenant_alerts_at` takes one of its own.
+    let current = crate::routes::oversight::tenant_alerts_at(state, tenant_id, now).await?;
     // Bounded: see `AppState::heavy`.
     let _permit = state.heavy.acquire().await.map_err(ApiError::internal)?;
     let settings = state.tenant_settings(Some(tenant_id)).await?;
@@ -232,6 +284,27 @@ pub async fn build(
         }
     }
     expiring.sort_by_key(|e| e.days_left);
+    let names: BTreeMap<&str, &str> = services
+        .iter()
+        .map(|s| (s.id.as_str(), s.name.as_str()))
+        .collect();
+    let mut alerts: Vec<DashboardAlert> = current
+        .into_iter()
+        .map(|a| {
+            let name = names
+                .get(a.service_id.as_str())
+                .copied()
+                .unwrap_or_default();
+            DashboardAlert::new(a, name.to_owned())
+        })
+        .collect();
+    // Breached first, then the nearest deadline.
+    alerts.sort_by(|a, b| {
+        b.status
+            .cmp(&a.status)
+            .then_with(|| a.deadline.cmp(&b.deadline))
+            .then_with(|| a.dedupe_key.cmp(&b.dedupe_key))
+    });
     Ok(Dashboard {
         today: today.to_string(),
         services_by_status: by_status,
@@ -240,6 +313,7 @@ pub async fn build(
         expiring,
         reassessment_due: due,
         reassessment_months: settings.reassessment_months,
+        alerts,
     })
 }
 
@@ -257,5 +331,5 @@ pub async fn get(
         .tenant(&id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json(build(&state, &id, tokyo_today(state.now())).await?))
+    Ok(Json(build(&state, &id, state.now()).await?))
 }

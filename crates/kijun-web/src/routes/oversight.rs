@@ -962,21 +962,34 @@ pub async fn tenant_alerts(
         .await?
         .ok_or_else(ApiError::not_found)?;
     let (kind, status) = alert_filter(&q)?;
+    let mut out = tenant_alerts_at(&state, &tenant_id, state.now()).await?;
+    out.retain(|a| keep(a, kind, status));
+    Ok(Json(out))
+}
+
+/// Every alert of every service of `tenant_id` as of `now`, by deadline
+/// (what `GET /tenants/{id}/alerts` lists; also the dashboard and the
+/// alert notifier in `crate::alerting`). No access check: callers check.
+pub async fn tenant_alerts_at(
+    state: &AppState,
+    tenant_id: &str,
+    now: Timestamp,
+) -> Result<Vec<Alert>, ApiError> {
     // Tenant-wide: bounded like the dashboard (see `AppState::heavy`).
     let _permit = state.heavy.acquire().await.map_err(ApiError::internal)?;
-    let services = state.store.services_in_tenant(&tenant_id).await?;
+    let services = state.store.services_in_tenant(tenant_id).await?;
     let records = state
         .store
-        .oversight_records_in_tenant(&tenant_id, &["outage", "inquiry", "incident", "notice"])
+        .oversight_records_in_tenant(tenant_id, &["outage", "inquiry", "incident", "notice"])
         .await?;
-    let stored = state.store.deliverables_in_tenant(&tenant_id).await?;
+    let stored = state.store.deliverables_in_tenant(tenant_id).await?;
     let versions = state
         .store
-        .deliverable_versions_in_tenant(&tenant_id)
+        .deliverable_versions_in_tenant(tenant_id)
         .await?;
     let mut settings: HashMap<String, Value> = state
         .store
-        .sla_settings_in_tenant(&tenant_id)
+        .sla_settings_in_tenant(tenant_id)
         .await?
         .into_iter()
         .collect();
@@ -1001,7 +1014,6 @@ pub async fn tenant_alerts(
             .or_default()
             .push(d.clone());
     }
-    let now = state.now();
     let mut out = Vec::new();
     for service in services {
         let id = service.id.clone();
@@ -1013,14 +1025,10 @@ pub async fn tenant_alerts(
             versions_of.remove(id.as_str()).unwrap_or_default(),
             settings.remove(&id),
         )?;
-        out.extend(
-            data.alerts(now)?
-                .into_iter()
-                .filter(|a| keep(a, kind, status)),
-        );
+        out.extend(data.alerts(now)?);
     }
     out.sort_by(|a, b| (a.deadline, &a.dedupe_key).cmp(&(b.deadline, &b.dedupe_key)));
-    Ok(Json(out))
+    Ok(out)
 }
 
 /// `GET /services/{id}/sla/{month}`: the month's SLA results as of now
