@@ -9,6 +9,8 @@
 //!   every row against an [`ImportExpectation`].
 //! - [`criteria`]: [`read_criteria_sheet`] turns a municipality's own
 //!   criteria sheet into a TOML catalog.
+//! - [`monthly`]: [`write_report_sheet`] lays the monthly service report
+//!   (サービス実績報告書) out as a one-sheet, print-ready workbook.
 //! - [`layout`]: the column layout and metadata keys shared by writer and reader.
 //! - [`grid`]: cells as text, and Excel dates.
 //! - [`error`]: located import errors and write errors.
@@ -20,6 +22,7 @@ pub mod error;
 pub mod grid;
 pub mod layout;
 pub mod model;
+pub mod monthly;
 pub mod read;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -29,6 +32,7 @@ pub use criteria::{CriteriaImport, CriteriaOptions, read_criteria_sheet};
 pub use error::{ExchangeError, ImportError, ImportErrorKind, ImportErrors};
 pub use grid::looks_like_xlsx;
 pub use model::{ChecklistDoc, ChecklistRow, ChecklistSheet, PartyLevels, item_id, parse_item_id};
+pub use monthly::{ReportSheet, SheetBlock, SheetColumn, write_report_sheet};
 pub use read::{
     ChecklistMeta, ExpectedItem, ImportExpectation, ImportedAnswer, read_checklist,
     read_checklist_meta,

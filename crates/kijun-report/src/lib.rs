@@ -11,6 +11,7 @@
 //!   Latin words whole, rough kinsoku shori).
 //! - [`assessment`]: the assessment result report (審査結果報告書).
 //! - [`checklist`]: the printable checklist (チェックリスト).
+//! - [`monthly`]: the monthly service report (サービス実績報告書).
 //! - [`date`]: Japanese date forms (`2026年5月1日`).
 //! - `sample` (feature `sample`, and in tests): sample reports.
 //!
@@ -26,6 +27,7 @@ pub mod document;
 mod font;
 pub mod html;
 mod layout;
+pub mod monthly;
 pub mod pdf;
 #[cfg(any(test, feature = "sample"))]
 pub mod sample;
@@ -39,6 +41,10 @@ pub use checklist::{
 };
 pub use document::{Align, Block, Column, Document, Orientation, Row, Table};
 pub use html::render_html;
+pub use monthly::{
+    FigureMismatch, Improvement, IncidentRow, InquiryRow, IssueRow, MonthlyReport, OutageRow,
+    PlanRow, SlaFigure, SlaOutcome, monthly_report,
+};
 pub use pdf::{PdfOptions, render_pdf, render_pdf_with};
 
 /// What can go wrong while rendering a report.

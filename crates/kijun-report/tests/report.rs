@@ -283,3 +283,61 @@ fn a_row_with_the_wrong_number_of_cells_is_an_error() {
         "{err:?}"
     );
 }
+
+#[test]
+fn monthly_report_pdf_has_every_section_heading() {
+    use kijun_report::monthly::{SECTIONS, TITLE, sample_monthly_report};
+    let report = sample_monthly_report(sample_time());
+    let doc = kijun_report::monthly_report(&report);
+    // Every section is a level-1 heading of the document, in order.
+    let headings: Vec<&str> = doc
+        .blocks
+        .iter()
+        .filter_map(|b| match b {
+            kijun_report::Block::Heading { level: 1, text } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(headings, SECTIONS.to_vec());
+    let html = render_html(&doc);
+    for s in SECTIONS {
+        assert!(html.contains(s), "HTML lacks {s}");
+    }
+    let pdf = render_pdf(&doc).unwrap();
+    dump("monthly", &pdf);
+    let Some(pages) = pdf_pages(&pdf, "monthly") else {
+        return;
+    };
+    let text = squeeze(&pages.concat());
+    for expected in SECTIONS.iter().copied().chain([
+        TITLE,
+        "サービス稼働率",
+        "99.193%",
+        "未達",
+        "達成",
+        "重大障害の復旧時間",
+        "問合せに係る回答時間",
+        "重大障害の発生件数",
+        "事業者が提示した改善策",
+    ]) {
+        assert!(
+            text.contains(&squeeze(expected)),
+            "PDF text lacks {expected:?}:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn monthly_report_without_misses_needs_no_improvement_plan() {
+    use kijun_report::monthly::sample_monthly_report;
+    let mut report = sample_monthly_report(sample_time());
+    for f in &mut report.sla {
+        f.outcome = kijun_report::SlaOutcome::Met;
+    }
+    report.improvement = kijun_report::Improvement::default();
+    report.outages.clear();
+    let html = render_html(&kijun_report::monthly_report(&report));
+    assert!(html.contains("改善策の提示は不要"));
+    assert!(!html.contains("事業者が提示した改善策"));
+    assert!(html.contains("対象月に発生した障害・停止はありません。"));
+}
