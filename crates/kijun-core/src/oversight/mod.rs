@@ -22,6 +22,7 @@
 pub mod alerts;
 pub mod csv;
 pub mod deliverables;
+pub mod monitoring;
 pub mod records;
 pub mod settings;
 
