@@ -3707,3 +3707,88 @@ fn the_operator_cli_exports_imports_and_reports_a_stored_assessment() {
         assert!(actions.iter().any(|a| a == action), "{action}: {actions:?}");
     }
 }
+
+/// Posts a multipart form as a browser does (CSRF token as a field), without
+/// following the redirect: the status and the `Location` or the page.
+fn multipart_post(c: &Client, path: &str, fields: &[(&str, &str)], file: &[u8]) -> (u16, String) {
+    let boundary = "kijun-test-boundary-7d3f";
+    let mut body: Vec<u8> = Vec::new();
+    for (k, v) in fields {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"filled.xlsx\"\r\nContent-Type: {XLSX}\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend(file);
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let mut req = ureq::http::Request::builder()
+        .method("POST")
+        .uri(format!("{}{path}", c.base))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        );
+    if let Some(cookie) = &c.cookie {
+        req = req.header("cookie", cookie.as_str());
+    }
+    let mut resp = agent.run(req.body(body).unwrap()).unwrap();
+    let status = resp.status().as_u16();
+    if let Some(location) = resp.headers().get("location") {
+        return (status, location.to_str().unwrap().to_owned());
+    }
+    (status, resp.body_mut().read_to_string().unwrap_or_default())
+}
+
+#[test]
+fn a_filled_checklist_is_uploaded_from_the_checklist_page() {
+    use kijun_exchange::layout::H_STATUS;
+    use kijun_exchange::testing::fill_items;
+    let s = TestServer::start();
+    let (mut admin, _) = s.admin();
+    let (_reviewer, mut integ, _prov, a, _) = invited_assessment(&s, &mut admin, "up");
+    let (_, file, _) = download(
+        &mut integ,
+        &format!("/api/v1/assessments/{a}/checklist?format=xlsx"),
+    );
+    let ids = item_ids(&mut integ, &a);
+    let csrf = integ.csrf.clone().unwrap();
+    let page = format!("/assessments/{a}/checklist");
+    // A bad row: the page lists the problem with its place; nothing stored.
+    let bad = fill_items(&file, &[(ids[0].as_str(), H_STATUS, "だいたい")]);
+    let (status, html_page) = multipart_post(&integ, &page, &[("csrf_token", &csrf)], &bad);
+    assert_eq!(status, 200);
+    assert!(
+        html_page.contains("だいたい") && html_page.contains("行"),
+        "{html_page}"
+    );
+    assert!(answers_of(&mut integ, &a).iter().all(Value::is_null));
+    // A wrong CSRF token is refused.
+    let edits: Vec<(&str, &str, &str)> =
+        ids.iter().map(|i| (i.as_str(), H_STATUS, "適合")).collect();
+    let good = fill_items(&file, &edits);
+    assert_eq!(
+        multipart_post(&integ, &page, &[("csrf_token", "x")], &good).0,
+        403
+    );
+    let (status, location) = multipart_post(&integ, &page, &[("csrf_token", &csrf)], &good);
+    assert_eq!(
+        (status, location),
+        (303, format!("/assessments/{a}?done=imported"))
+    );
+    assert!(
+        answers_of(&mut integ, &a)
+            .iter()
+            .all(|v| v["status"] == "conforms")
+    );
+}

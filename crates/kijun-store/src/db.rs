@@ -138,6 +138,12 @@ const MIGRATIONS: &[EmbeddedMigration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_notifications.sql"),
         postgres: include_str!("../migrations/postgres/0010_notifications.sql"),
     },
+    EmbeddedMigration {
+        version: 11,
+        description: "monitoring",
+        sqlite: include_str!("../migrations/sqlite/0011_monitoring.sql"),
+        postgres: include_str!("../migrations/postgres/0011_monitoring.sql"),
+    },
 ];
 
 /// Every migration file name under `migrations/<backend>/` that the binary
@@ -153,6 +159,7 @@ pub const MIGRATION_FILES: &[&str] = &[
     "0008_bigint_positions.sql",
     "0009_oversight.sql",
     "0010_notifications.sql",
+    "0011_monitoring.sql",
 ];
 
 fn migrator(backend: Backend) -> Migrator {

@@ -35,6 +35,7 @@ pub mod library;
 pub mod assessment;
 pub mod db;
 pub mod evidence;
+pub mod monitoring;
 pub mod notify;
 pub mod oversight;
 pub mod tenant;

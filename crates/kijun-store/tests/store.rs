@@ -2579,6 +2579,10 @@ const TESTS: &[(&str, TestFn)] = &[
         "notification_channels_are_tenant_scoped_and_audited",
         |db| Box::pin(notification_channels_are_tenant_scoped_and_audited(db)),
     ),
+    (
+        "monitor_probes_are_leased_and_open_one_outage_per_run",
+        |db| Box::pin(monitor_probes_are_leased_and_open_one_outage_per_run(db)),
+    ),
 ];
 
 // ---------------------------------------------------------------------------
@@ -3310,4 +3314,231 @@ async fn notification_channels_are_tenant_scoped_and_audited(db: Db) -> TestResu
             .is_empty(),
         "refused changes write no audit entry",
     )
+}
+
+// ---------------------------------------------------------------------------
+// Availability monitoring
+
+async fn monitor_probes_are_leased_and_open_one_outage_per_run(db: Db) -> TestResult {
+    use kijun_store::monitoring::{OutageChange, ProbeRecorded, ProbeState};
+    use kijun_store::oversight::RecordWrite;
+    let t = db
+        .store
+        .create_tenant("a", "A市", t0())
+        .await
+        .map_err(fail)?;
+    let svc = db
+        .store
+        .create_service(
+            &t.id,
+            "電子申請",
+            "申請",
+            "情報政策課",
+            None,
+            None,
+            &serde_json::json!({"profile": {}}),
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    let settings =
+        serde_json::json!({"url": "https://svc.example.jp/health", "interval_seconds": 60});
+    let m = db
+        .store
+        .put_monitor(
+            &t.id,
+            &svc.id,
+            &settings,
+            t0(),
+            &entry(Some(&t.id), "monitoring_updated"),
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    check(
+        m.state == ProbeState::default() && m.settings == settings,
+        format!("{m:?}"),
+    )?;
+    let lease = t0() + 5.minutes();
+    // One claim gets it; a second one at the same time does not.
+    let first = db
+        .store
+        .claim_due_monitors(t0(), lease, 10)
+        .await
+        .map_err(fail)?;
+    let second = db
+        .store
+        .claim_due_monitors(t0(), lease, 10)
+        .await
+        .map_err(fail)?;
+    check(
+        first.len() == 1 && second.is_empty(),
+        format!("{first:?} {second:?}"),
+    )?;
+    let token = first[0].claim_token.clone();
+    let failing = ProbeState {
+        consecutive_failures: 3,
+        first_failure_at: Some(t0()),
+        last_status: Some(500),
+        last_error: Some("HTTP 500".into()),
+        last_checked_at: Some(t0()),
+        open_outage_id: None,
+    };
+    let write = RecordWrite {
+        filed_at: kijun_store::time::format(t0()),
+        is_open: true,
+        ref_id: None,
+        data: serde_json::json!({"start": t0(), "end": null, "justified": false, "major": false, "cause": "",
+            "countermeasure": "", "permanent_fix": "", "detected_by": "monitoring", "description": "稼働監視"}),
+    };
+    let audit = entry(Some(&t.id), "oversight_record_created");
+    let open = || OutageChange::Open {
+        write: &write,
+        audit: &audit,
+    };
+    // A wrong token writes nothing.
+    let lost = db
+        .store
+        .record_probe(
+            &svc.id,
+            "not-the-token",
+            &failing,
+            t0() + 1.minute(),
+            open(),
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    check(lost == ProbeRecorded::LeaseLost, format!("{lost:?}"))?;
+    let stored = db
+        .store
+        .record_probe(&svc.id, &token, &failing, t0() + 1.minute(), open(), t0())
+        .await
+        .map_err(fail)?;
+    let ProbeRecorded::Stored {
+        opened: Some(outage_id),
+        closed: false,
+    } = stored
+    else {
+        return Err(format!("expected an opened outage: {stored:?}").into());
+    };
+    // The lease is released: claimable again once due; an instance that
+    // still thinks nothing is open cannot open a second outage.
+    let again = db
+        .store
+        .claim_due_monitors(t0() + 1.minute(), lease + 1.minute(), 10)
+        .await
+        .map_err(fail)?;
+    check(
+        again.len() == 1
+            && again[0].monitor.state.open_outage_id.as_deref() == Some(outage_id.as_str()),
+        format!("{again:?}"),
+    )?;
+    let twice = db
+        .store
+        .record_probe(
+            &svc.id,
+            &again[0].claim_token,
+            &failing,
+            t0() + 2.minutes(),
+            open(),
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    check(
+        twice == ProbeRecorded::LeaseLost,
+        format!("second open refused: {twice:?}"),
+    )?;
+    let records = db
+        .store
+        .oversight_records(&svc.id, "outage", &Default::default())
+        .await
+        .map_err(fail)?;
+    check(
+        records.len() == 1 && records[0].is_open,
+        format!("{records:?}"),
+    )?;
+    // The first success closes it at its time.
+    let end = t0() + 3.minutes();
+    let close_audit = entry(Some(&t.id), "oversight_record_updated");
+    let up = ProbeState {
+        last_status: Some(200),
+        last_checked_at: Some(end),
+        ..ProbeState::default()
+    };
+    let closed = db
+        .store
+        .record_probe(
+            &svc.id,
+            &again[0].claim_token,
+            &up,
+            end + 1.minute(),
+            OutageChange::Close {
+                outage_id: &outage_id,
+                end,
+                audit: &close_audit,
+            },
+            end,
+        )
+        .await
+        .map_err(fail)?;
+    check(
+        closed
+            == ProbeRecorded::Stored {
+                opened: None,
+                closed: true,
+            },
+        format!("{closed:?}"),
+    )?;
+    let o = db
+        .store
+        .oversight_record(&outage_id)
+        .await
+        .map_err(fail)?
+        .ok_or_else(|| Failed::from("outage gone"))?;
+    check(
+        !o.is_open
+            && o.data["end"] == serde_json::json!(end)
+            && o.data["detected_by"] == "monitoring",
+        format!("{o:?}"),
+    )?;
+    let m = db.store.monitor(&svc.id).await.map_err(fail)?;
+    check(
+        m.as_ref()
+            .is_some_and(|m| m.state == up && m.next_probe_at == end + 1.minute()),
+        format!("{m:?}"),
+    )?;
+    let actions: Vec<String> = db
+        .store
+        .audit_entries(&AuditFilter {
+            tenant_id: Some(t.id.clone()),
+            ..Default::default()
+        })
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    check(
+        actions
+            .iter()
+            .filter(|a| a.as_str() == "oversight_record_created")
+            .count()
+            == 1
+            && actions.iter().any(|a| a == "oversight_record_updated")
+            && actions.iter().any(|a| a == "monitoring_updated"),
+        format!("{actions:?}"),
+    )?;
+    let deleted = db
+        .store
+        .delete_monitor(&svc.id, &entry(Some(&t.id), "monitoring_deleted"), end)
+        .await
+        .map_err(fail)?;
+    let gone = db
+        .store
+        .delete_monitor(&svc.id, &entry(Some(&t.id), "monitoring_deleted"), end)
+        .await
+        .map_err(fail)?;
+    check(deleted && !gone, "deleted once")
 }

@@ -61,6 +61,17 @@ pub struct ServerConfig {
     pub smtp: Option<crate::notify::config::SmtpConfig>,
     /// The notification worker, retries and webhook rules.
     pub notifications: crate::notify::config::NotificationsConfig,
+    /// How often every tenant's alerts are computed and the breached ones
+    /// (and those due within a day) sent as notifications (`crate::alerting`).
+    pub alert_scan_interval: SignedDuration,
+    /// Availability monitoring (`crate::monitor`): how often due probes are
+    /// looked for.
+    pub monitoring_scan_interval: SignedDuration,
+    /// The shortest probe interval a reviewer may set, in seconds (30).
+    pub monitoring_min_interval_seconds: u32,
+    /// Whether probes may target loopback, private and other non-public
+    /// addresses (a closed network / LGWAN deployment, tests).
+    pub monitoring_allow_private_addresses: bool,
 }
 
 impl Default for ServerConfig {
@@ -91,6 +102,11 @@ impl Default for ServerConfig {
             secure_cookies: false,
             smtp: None,
             notifications: crate::notify::config::NotificationsConfig::default(),
+            alert_scan_interval: SignedDuration::from_mins(5),
+            monitoring_scan_interval: SignedDuration::from_secs(5),
+            monitoring_min_interval_seconds:
+                kijun_core::oversight::monitoring::DEFAULT_MIN_INTERVAL_SECONDS,
+            monitoring_allow_private_addresses: false,
         }
     }
 }

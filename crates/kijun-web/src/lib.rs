@@ -14,6 +14,8 @@
 //! - [`retention`]: applying tenants' audit retention periods.
 //! - [`notify`]: sending notifications (e-mail, signed webhooks) from the
 //!   outbox, with retries; the worker started with the server.
+//! - [`monitor`]: availability monitoring (稼働監視): HTTP(S) probes that
+//!   open and close outage records; the task started with the server.
 //! - [`openapi`]: the OpenAPI 3.1 document of the JSON API.
 //! - [`log`]: operational log lines that never panic.
 //! - [`ui`]: the server-rendered Japanese UI.
@@ -24,12 +26,14 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod alerting;
 pub mod audit_log;
 pub mod config;
 pub mod crypto;
 pub mod error;
 pub mod log;
 pub mod metrics;
+pub mod monitor;
 pub mod notify;
 pub mod openapi;
 pub mod principal;
@@ -224,8 +228,19 @@ pub fn router(state: AppState) -> Router {
         .route("/catalogs", get(catalogs::list))
         .route("/catalogs/{id}", get(catalogs::show))
         .route("/openapi.json", get(openapi::handler))
+        .route(
+            "/services/{id}/monthly-report/{month}",
+            get(routes::monthly::monthly_report),
+        )
         // Oversight of services in operation (routes/oversight.rs).
         .merge(routes::oversight::router(state.config.max_evidence_bytes))
+        // Availability monitoring (routes/monitoring.rs, monitor.rs).
+        .route(
+            "/services/{id}/monitoring",
+            get(routes::monitoring::get)
+                .put(routes::monitoring::put)
+                .delete(routes::monitoring::delete),
+        )
         .fallback(not_found);
     Router::new()
         .route("/", get(ui::root))
@@ -497,6 +512,8 @@ impl Server {
         let app = router(self.state.clone());
         let store = self.state.store.clone();
         let notifications = notify::spawn_worker(self.state.clone());
+        let alerts = alerting::spawn(self.state.clone());
+        let monitoring = monitor::spawn(self.state.clone());
         let retention = tokio::spawn(async move {
             loop {
                 match retention::apply(&store, jiff::Timestamp::now()).await {
@@ -527,6 +544,8 @@ impl Server {
             .map_err(|e| ServeError::Other(e.to_string()))?,
         }
         retention.abort();
+        alerts.abort();
+        monitoring.abort();
         notifications.abort();
         self.state.store.close().await;
         Ok(())

@@ -2792,6 +2792,41 @@ fn dashboard_schemas(schemas: &mut Map<String, Value>) {
                     json!({"type": "integer", "minimum": 0, "maximum": 4_294_967_295_u64,
                            "description": "テナント設定の再審査の周期（月） / The tenant setting's re-assessment cycle in months"}),
                 ),
+                (
+                    "alerts",
+                    json!({"type": "array", "items": schema_ref("DashboardAlert"),
+                           "description": "テナントの現在のアラート（GET /tenants/{id}/alerts と同じ計算）。期限を過ぎたもの (breached) が先、次に期限の早い順 / The tenant's alerts as of now (as GET /tenants/{id}/alerts), breached first, then by deadline"}),
+                ),
+            ],
+        ),
+    );
+    let alert_kinds: Vec<&str> = kijun_core::oversight::alerts::AlertKind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .collect();
+    schemas.insert(
+        "DashboardAlert".into(),
+        object(
+            "ダッシュボードのアラート（日本語の表示つき） / An alert on the dashboard, with Japanese labels",
+            &["kind", "kind_label", "status", "status_label", "severity", "service_id", "service", "subject", "subject_label", "message", "deadline", "deadline_text", "dedupe_key"],
+            false,
+            vec![
+                ("kind", string_enum("規則 / The rule", &alert_kinds)),
+                ("kind_label", string("種類の日本語名（例: インシデントの調査開始の遅れ） / The kind in Japanese")),
+                ("status", string_enum("pending = 期限前, breached = 期限超過 / Status", &["pending", "breached"])),
+                ("status_label", string_enum("状態の日本語名 / The status in Japanese", &["期限前", "期限超過"])),
+                ("severity", string_enum("緊急度 / Severity", &["warning", "high", "critical"])),
+                ("service_id", string("サービス ID / Service id")),
+                ("service", string("サービス名 / Service name")),
+                ("subject", object("対象 / What it is about", &["kind", "id"], false, vec![
+                    ("kind", string("incident・notice・deliverable・registration・certification・contract / The subject's kind")),
+                    ("id", string("対象の ID / The subject's id")),
+                ])),
+                ("subject_label", string("対象の日本語の表示（例: インシデント（ID）） / The subject in Japanese")),
+                ("message", string("日本語の説明 / Japanese message")),
+                ("deadline", timestamp("期限 / The deadline")),
+                ("deadline_text", string("期限の表示（日本時間）: 2026年5月1日 09:30、日付の期限は 2026年5月1日 / The deadline for people, Asia/Tokyo")),
+                ("dedupe_key", string("通知の重複防止キー / The notification dedupe key")),
             ],
         ),
     );
@@ -5556,6 +5591,44 @@ fn oversight_schemas(schemas: &mut Map<String, Value>) {
             ],
         ),
     );
+    schemas.insert(
+        "MonitorSettings".into(),
+        object(
+            "稼働監視の設定（HTTP(S) GET による応答確認） / Availability monitoring: an HTTP(S) GET probe",
+            &["url"],
+            true,
+            vec![
+                ("url", string("監視先の http:// または https:// の URL（内部向けアドレスはサーバーが許可する場合のみ） / http(s) URL to GET; internal addresses only if the server allows them")),
+                ("interval_seconds", json!({"type": "integer", "minimum": 1, "maximum": 86400, "description": "監視の間隔（秒、既定 60。サーバーの最小値、既定 30 以上） / Seconds between probes (default 60; at least the server's minimum, 30 by default)"})),
+                ("expected_status", json!({"type": ["integer", "null"], "minimum": 100, "maximum": 599, "description": "正常とみなすステータスコード（null: 2xx） / The status that counts as up (null: any 2xx)"})),
+                ("timeout_seconds", json!({"type": "integer", "minimum": 1, "maximum": 60, "description": "タイムアウト（秒、既定 10。間隔以下） / Probe timeout (default 10; at most the interval)"})),
+                ("failures", json!({"type": "integer", "minimum": 1, "maximum": 100, "description": "障害・停止を記録する連続失敗回数（既定 3） / Failures in a row that open an outage (default 3)"})),
+            ],
+        ),
+    );
+    schemas.insert(
+        "Monitor".into(),
+        object(
+            "サービスの稼働監視: 設定と最後の状態 / A service's monitor: settings and last state",
+            &["service_id", "settings", "state", "next_probe_at", "created_at", "updated_at"],
+            false,
+            vec![
+                ("service_id", string("サービス ID / Service id")),
+                ("settings", schema_ref("MonitorSettings")),
+                ("state", object("最後の状態（毎回の結果は保存しない） / The last state (samples are not kept)", &["consecutive_failures", "first_failure_at", "last_status", "last_error", "last_checked_at", "open_outage_id"], false, vec![
+                    ("consecutive_failures", integer("連続失敗回数 / Failures in a row")),
+                    ("first_failure_at", nullable_timestamp("連続失敗の最初の時刻 / When the run of failures began")),
+                    ("last_status", json!({"type": ["integer", "null"], "description": "最後の応答のステータス（応答なしは null） / Last answer's status (null: none)"})),
+                    ("last_error", nullable_string("最後の失敗の理由 / Why the last probe failed")),
+                    ("last_checked_at", nullable_timestamp("最後に確認した時刻 / Last probe")),
+                    ("open_outage_id", nullable_string("この連続失敗で登録した障害・停止の記録 / The outage opened for the current run")),
+                ])),
+                ("next_probe_at", timestamp("次の確認の予定 / Next probe due")),
+                ("created_at", timestamp("作成日時 / Created")),
+                ("updated_at", timestamp("更新日時 / Updated")),
+            ],
+        ),
+    );
     let alert_kinds: Vec<&str> = AlertKind::ALL.iter().map(|k| k.as_str()).collect();
     schemas.insert(
         "Alert".into(),
@@ -5888,6 +5961,51 @@ fn oversight_ops() -> Vec<Op> {
         },
         Op {
             method: "GET",
+            path: "/services/{id}/monitoring",
+            id: "getMonitoring",
+            tag: "oversight",
+            summary: "稼働監視の取得 / Get the availability monitoring",
+            description: "設定と最後の状態（連続失敗回数・最後のステータス・最後の確認・登録中の障害）。監視がなければ 404。テナントのスタッフ・閲覧者、サービスの事業者が読める。 / The probe settings and last state; 404 if none. Staff, viewers and the service's vendors may read.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("ServiceId")],
+            body: RequestBody::Empty,
+            ok: (200, json_response("稼働監視 / Monitor", schema_ref("Monitor"))),
+            errors: vec![(404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "PUT",
+            path: "/services/{id}/monitoring",
+            id: "putMonitoring",
+            tag: "oversight",
+            summary: "稼働監視の設定 / Set the availability monitoring",
+            description: "監視を設定する（最後の状態は保持し、最初の確認はすぐ行う）。連続して failures 回失敗すると障害・停止（detected_by = monitoring、開始は最初の失敗の時刻）を登録して通知し、次の成功の時刻で閉じる。値の誤りは 400 invalid_field。テナントのスタッフのみ（閲覧者・事業者は 403）。監査ログ (monitoring_updated) に記録する。 / Sets the probe (the last state is kept; the first probe is due at once). After `failures` failures in a row an outage (detected_by monitoring, starting at the first failure) is filed and notified; the next success closes it. Tenant staff only. Audit-logged.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("ServiceId")],
+            body: RequestBody::Json("MonitorSettings"),
+            ok: (200, json_response("稼働監視 / Monitor", schema_ref("Monitor"))),
+            errors: vec![(403, vec!["forbidden"]), (404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "DELETE",
+            path: "/services/{id}/monitoring",
+            id: "deleteMonitoring",
+            tag: "oversight",
+            summary: "稼働監視の停止 / Remove the availability monitoring",
+            description: "監視をやめる。登録済みの障害・停止の記録はそのまま残る。監視がなければ 404。テナントのスタッフのみ。監査ログ (monitoring_deleted) に記録する。 / Stops probing; recorded outages stay. 404 if none. Tenant staff only. Audit-logged.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("ServiceId")],
+            body: RequestBody::Empty,
+            ok: (204, json!({"description": "停止した / Removed"})),
+            errors: vec![(403, vec!["forbidden"]), (404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "GET",
             path: "/services/{id}/sla/{month}",
             id: "getMonthlySla",
             tag: "oversight",
@@ -5898,6 +6016,33 @@ fn oversight_ops() -> Vec<Op> {
             params: vec![param_ref("ServiceId"), param_ref("SlaMonth")],
             body: RequestBody::Empty,
             ok: (200, json_response("月の結果 / The month", schema_ref("MonthlySla"))),
+            errors: vec![(400, vec!["invalid_field"]), (404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "GET",
+            path: "/services/{id}/monthly-report/{month}",
+            id: "getMonthlyReport",
+            tag: "oversight",
+            summary: "サービス実績報告書（PDF・HTML・Excel） / The monthly service report as PDF, HTML or Excel",
+            description: "月のサービス実績報告書（別添1）: 実施実績、稼働状況（稼働率・重大障害の復旧時間・問合せの回答時間（閉庁日を除く）・年度の重大障害件数を目標値と比べて達成/未達）、障害・インシデント、問合せ、課題・リスク、セキュリティ対策実施計画の実施状況、未達があれば改善策が必要なことと月次報告（提出物）の状況。記録から現在時刻で計算する（docs/oversight.md）。format=pdf（A4、日本語フォント埋め込み）・html（印刷用）・xlsx（1 シート、A4）。テナントのスタッフと閲覧者、サービスの提供者・導入事業者の事業者（一覧には自分の組織とスタッフの記録だけ）。それ以外は 404。監査ログ (monthly_report_exported) に記録する。 / The month's service report (performance, the four SLA figures against their targets, outages and incidents, inquiries, issues and risks, the security plan's status, and the improvement plan a missed target requires with the monthly-report deliverable's state), computed from the records as of now; PDF, printable HTML or a one-sheet A4 workbook. Staff, viewers and the service's vendors (their own and staff's records listed); others 404. Audit-logged.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![
+                param_ref("ServiceId"),
+                param_ref("SlaMonth"),
+                json!({
+                    "name": "format", "in": "query", "required": false,
+                    "schema": {"type": "string", "enum": ["pdf", "html", "xlsx"], "default": "pdf"},
+                    "description": "出力形式 / Output format",
+                }),
+            ],
+            body: RequestBody::Empty,
+            ok: (200, {
+                let mut v = report_content("サービス実績報告書 / The monthly report");
+                v["content"][XLSX_MEDIA_TYPE] = json!({"schema": {"contentMediaType": XLSX_MEDIA_TYPE}});
+                v
+            }),
             errors: vec![(400, vec!["invalid_field"]), (404, vec!["not_found"])],
             can_fail: true,
         },
@@ -6270,7 +6415,7 @@ mod tests {
         assert_eq!(from_list, from_doc);
         assert!(from_list.contains(&("GET".to_owned(), "/api/v1/openapi.json".to_owned())));
         assert!(from_list.contains(&("GET".to_owned(), "/api/v1/tenants/{id}".to_owned())));
-        assert_eq!(listed.len(), 121);
+        assert_eq!(listed.len(), 125);
     }
 
     static NULL: Value = Value::Null;
@@ -6643,6 +6788,24 @@ mod tests {
                 },
             ],
             reassessment_months: 12,
+            alerts: vec![crate::routes::dashboard::DashboardAlert {
+                kind: kijun_core::oversight::alerts::AlertKind::IncidentInvestigationLate,
+                kind_label: "インシデントの調査開始の遅れ",
+                status: kijun_core::oversight::alerts::AlertStatus::Breached,
+                status_label: "期限超過",
+                severity: kijun_core::oversight::alerts::AlertSeverity::Critical,
+                service_id: "s".into(),
+                service: "文書管理サービス".into(),
+                subject: kijun_core::oversight::alerts::Subject {
+                    kind: "incident".into(),
+                    id: "i".into(),
+                },
+                subject_label: "インシデント（i）".into(),
+                message: "インシデントの調査着手が期限に遅れました".into(),
+                deadline: now,
+                deadline_text: "2026年5月1日 09:30".into(),
+                dedupe_key: "k".into(),
+            }],
         };
         assert_conforms(&doc, "Dashboard", &serde_json::to_value(&dashboard)?);
         let dashboard = serde_json::to_value(&dashboard)?;

@@ -1049,6 +1049,7 @@ struct DashboardPage {
     expiring: Vec<crate::routes::dashboard::Expiring>,
     due: Vec<crate::routes::dashboard::ReassessmentDue>,
     months: u32,
+    alerts: Vec<crate::routes::dashboard::DashboardAlert>,
 }
 
 /// The tenant dashboard for tenant staff (the home page).
@@ -1066,8 +1067,9 @@ pub async fn dashboard_page(state: &AppState, p: &Principal) -> Option<Response>
             .await?
             .map(|t| t.name)
             .unwrap_or_default();
-        let today = crate::routes::dashboard::tokyo_today(state.now());
-        let d = crate::routes::dashboard::build(state, &tenant, today).await?;
+        let now = state.now();
+        let today = crate::routes::dashboard::tokyo_today(now);
+        let d = crate::routes::dashboard::build(state, &tenant, now).await?;
         let statuses = ["未審査", "審査中", "承認", "条件付き承認", "不承認"]
             .into_iter()
             .map(|s| (s, d.services_by_status.get(s).copied().unwrap_or(0)))
@@ -1085,6 +1087,7 @@ pub async fn dashboard_page(state: &AppState, p: &Principal) -> Option<Response>
             expiring: d.expiring,
             due: d.reassessment_due,
             months: d.reassessment_months,
+            alerts: d.alerts,
         }))
     };
     match build.await {
@@ -1206,16 +1209,25 @@ pub async fn print_page(
 // ---------------------------------------------------------------------------
 // Evidence upload from the checklist (multipart form)
 
-/// `POST /assessments/{id}/evidence` (HTML form, multipart): the file goes
-/// through the same checks and encryption as the API upload.
-pub async fn upload_evidence(
-    State(state): State<AppState>,
-    UiUser(p): UiUser,
-    Path(id): Path<String>,
+/// The fields of a multipart form posted from the checklist page: the
+/// checked CSRF token, the text fields and the first file (name, declared
+/// type, bytes). `Err` is the page to show instead (too large, unreadable,
+/// or a bad CSRF token).
+struct Upload {
+    fields: std::collections::BTreeMap<String, String>,
+    file: Option<(String, String, Vec<u8>)>,
+}
+
+async fn read_upload(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
     mut multipart: axum::extract::Multipart,
-) -> Response {
-    let mut csrf_field = String::new();
-    let mut file: Option<(String, String, Vec<u8>)> = None;
+) -> Result<Upload, Response> {
+    let mut upload = Upload {
+        fields: Default::default(),
+        file: None,
+    };
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
@@ -1229,44 +1241,59 @@ pub async fn upload_evidence(
                 } else {
                     "ファイルを受け取れませんでした".to_owned()
                 };
-                return checklist_view(&state, &p, &id, Some(msg), None).await;
+                return Err(checklist_view(state, p, id, Some(msg), None).await);
             }
         };
-        match field.name() {
-            Some("csrf_token") => csrf_field = field.text().await.unwrap_or_default(),
-            Some("file") => {
-                let name = field.file_name().unwrap_or("file").to_owned();
-                let declared = field
-                    .content_type()
-                    .unwrap_or("application/octet-stream")
-                    .to_owned();
-                match field.bytes().await {
-                    Ok(b) => file = Some((name, declared, b.to_vec())),
-                    Err(_) => {
-                        return checklist_view(
-                            &state,
-                            &p,
-                            &id,
-                            Some("ファイルを受け取れませんでした".into()),
-                            None,
-                        )
-                        .await;
-                    }
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            let filename = field.file_name().unwrap_or("file").to_owned();
+            let declared = field
+                .content_type()
+                .unwrap_or("application/octet-stream")
+                .to_owned();
+            match field.bytes().await {
+                Ok(b) => upload.file = Some((filename, declared, b.to_vec())),
+                Err(_) => {
+                    return Err(checklist_view(
+                        state,
+                        p,
+                        id,
+                        Some("ファイルを受け取れませんでした".into()),
+                        None,
+                    )
+                    .await);
                 }
             }
-            _ => {}
+        } else if let Ok(text) = field.text().await {
+            upload.fields.insert(name, text);
         }
     }
-    let expected = csrf(&p);
+    let expected = csrf(p);
+    let sent = upload.fields.get("csrf_token").map_or("", String::as_str);
     if expected.is_empty()
-        || !crate::principal::constant_time_eq(csrf_field.as_bytes(), expected.as_bytes())
+        || !crate::principal::constant_time_eq(sent.as_bytes(), expected.as_bytes())
     {
-        return error_response(ApiError::new(
+        return Err(error_response(ApiError::new(
             axum::http::StatusCode::FORBIDDEN,
             "csrf",
             "不正なリクエストです。画面を再読み込みしてください",
-        ));
+        )));
     }
+    Ok(upload)
+}
+
+/// `POST /assessments/{id}/evidence` (HTML form, multipart): the file goes
+/// through the same checks and encryption as the API upload.
+pub async fn upload_evidence(
+    State(state): State<AppState>,
+    UiUser(p): UiUser,
+    Path(id): Path<String>,
+    multipart: axum::extract::Multipart,
+) -> Response {
+    let file = match read_upload(&state, &p, &id, multipart).await {
+        Ok(u) => u.file,
+        Err(page) => return page,
+    };
     let Some((name, declared, bytes)) = file.filter(|f| !f.2.is_empty()) else {
         return checklist_view(
             &state,
@@ -1310,56 +1337,15 @@ pub async fn import_checklist(
     State(state): State<AppState>,
     UiUser(p): UiUser,
     Path(id): Path<String>,
-    mut multipart: axum::extract::Multipart,
+    multipart: axum::extract::Multipart,
 ) -> Response {
-    let mut csrf_field = String::new();
-    let mut party: Option<String> = None;
-    let mut file: Option<Vec<u8>> = None;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => {
-                let msg = if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    format!(
-                        "ファイルが大きすぎます（上限 {} バイト）",
-                        state.config.max_evidence_bytes
-                    )
-                } else {
-                    "ファイルを受け取れませんでした".to_owned()
-                };
-                return checklist_view(&state, &p, &id, Some(msg), None).await;
-            }
-        };
-        match field.name() {
-            Some("csrf_token") => csrf_field = field.text().await.unwrap_or_default(),
-            Some("party") => party = field.text().await.ok().filter(|s| !s.is_empty()),
-            Some("file") => match field.bytes().await {
-                Ok(b) => file = Some(b.to_vec()),
-                Err(_) => {
-                    return checklist_view(
-                        &state,
-                        &p,
-                        &id,
-                        Some("ファイルを受け取れませんでした".into()),
-                        None,
-                    )
-                    .await;
-                }
-            },
-            _ => {}
-        }
-    }
-    let expected = csrf(&p);
-    if expected.is_empty()
-        || !crate::principal::constant_time_eq(csrf_field.as_bytes(), expected.as_bytes())
-    {
-        return error_response(ApiError::new(
-            axum::http::StatusCode::FORBIDDEN,
-            "csrf",
-            "不正なリクエストです。画面を再読み込みしてください",
-        ));
-    }
+    let (party, file) = match read_upload(&state, &p, &id, multipart).await {
+        Ok(u) => (
+            u.fields.get("party").cloned().filter(|s| !s.is_empty()),
+            u.file.map(|f| f.2),
+        ),
+        Err(page) => return page,
+    };
     let Some(bytes) = file.filter(|f| !f.is_empty()) else {
         return checklist_view(
             &state,

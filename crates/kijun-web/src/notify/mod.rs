@@ -64,6 +64,10 @@ pub const ALERT_KINDS: &[(&str, &str)] = &[
         "improvement_plan_required",
         "SLA の目標値を達成できなかった月の報告に改善策がない",
     ),
+    (
+        "outage_detected",
+        "稼働監視で障害を検知した（連続して応答に失敗した）",
+    ),
     ("test", "テスト通知"),
 ];
 

@@ -10,6 +10,8 @@ pub mod evidence;
 pub mod exchange;
 pub mod health;
 pub mod library;
+pub mod monitoring;
+pub mod monthly;
 pub mod notify;
 pub mod oversight;
 pub mod reports;
