@@ -2795,7 +2795,12 @@ fn dashboard_schemas(schemas: &mut Map<String, Value>) {
                 (
                     "alerts",
                     json!({"type": "array", "items": schema_ref("DashboardAlert"),
-                           "description": "テナントの現在のアラート（GET /tenants/{id}/alerts と同じ計算）。期限を過ぎたもの (breached) が先、次に期限の早い順 / The tenant's alerts as of now (as GET /tenants/{id}/alerts), breached first, then by deadline"}),
+                           "description": "テナントの現在のアラート（GET /tenants/{id}/alerts と同じ計算）。期限を過ぎたもの (breached) が先、次に期限の早い順で、最大 100 件（すべては GET /tenants/{id}/alerts） / The tenant's alerts as of now (as GET /tenants/{id}/alerts), breached first, then by deadline; at most 100 (all: GET /tenants/{id}/alerts)"}),
+                ),
+                (
+                    "alerts_total",
+                    json!({"type": "integer", "minimum": 0,
+                           "description": "アラートの総数 / How many alerts there are in all"}),
                 ),
             ],
         ),
@@ -6806,6 +6811,7 @@ mod tests {
                 deadline_text: "2026年5月1日 09:30".into(),
                 dedupe_key: "k".into(),
             }],
+            alerts_total: 1,
         };
         assert_conforms(&doc, "Dashboard", &serde_json::to_value(&dashboard)?);
         let dashboard = serde_json::to_value(&dashboard)?;

@@ -1050,6 +1050,7 @@ struct DashboardPage {
     due: Vec<crate::routes::dashboard::ReassessmentDue>,
     months: u32,
     alerts: Vec<crate::routes::dashboard::DashboardAlert>,
+    alerts_total: usize,
 }
 
 /// The tenant dashboard for tenant staff (the home page).
@@ -1088,6 +1089,7 @@ pub async fn dashboard_page(state: &AppState, p: &Principal) -> Option<Response>
             due: d.reassessment_due,
             months: d.reassessment_months,
             alerts: d.alerts,
+            alerts_total: d.alerts_total,
         }))
     };
     match build.await {

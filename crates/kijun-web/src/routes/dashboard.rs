@@ -23,6 +23,10 @@ use crate::error::ApiError;
 use crate::principal::Principal;
 use crate::state::AppState;
 
+/// How many alerts the dashboard lists (the most urgent first); a page of
+/// thousands helps no one and costs memory under many concurrent readers.
+pub const DASHBOARD_ALERTS: usize = 100;
+
 /// How far ahead expiring certifications are listed.
 pub const EXPIRY_WINDOW_DAYS: i32 = 90;
 
@@ -113,8 +117,11 @@ pub struct Dashboard {
     pub expiring: Vec<Expiring>,
     pub reassessment_due: Vec<ReassessmentDue>,
     pub reassessment_months: u32,
-    /// The tenant's alerts as of now: breached first, then by deadline.
+    /// The tenant's alerts as of now: breached first, then by deadline; at
+    /// most [`DASHBOARD_ALERTS`] (the full list: `GET /tenants/{id}/alerts`).
     pub alerts: Vec<DashboardAlert>,
+    /// How many alerts there are in all.
+    pub alerts_total: usize,
 }
 
 fn civil(d: Date) -> Option<CivilDate> {
@@ -140,10 +147,9 @@ pub async fn build(
     now: Timestamp,
 ) -> Result<Dashboard, ApiError> {
     let today = tokyo_today(now);
-    // Before the permit below: `tenant_alerts_at` takes one of its own.
-    let current = crate::routes::oversight::tenant_alerts_at(state, tenant_id, now).await?;
-    // Bounded: see `AppState::heavy`.
+    // Bounded: see `AppState::heavy` — one permit for the whole page.
     let _permit = state.heavy.acquire().await.map_err(ApiError::internal)?;
+    let current = crate::routes::oversight::tenant_alerts_unbounded(state, tenant_id, now).await?;
     let settings = state.tenant_settings(Some(tenant_id)).await?;
     let services = state.store.services_in_tenant(tenant_id).await?;
     let assessments = state
@@ -305,6 +311,8 @@ pub async fn build(
             .then_with(|| a.deadline.cmp(&b.deadline))
             .then_with(|| a.dedupe_key.cmp(&b.dedupe_key))
     });
+    let alerts_total = alerts.len();
+    alerts.truncate(DASHBOARD_ALERTS);
     Ok(Dashboard {
         today: today.to_string(),
         services_by_status: by_status,
@@ -314,6 +322,7 @@ pub async fn build(
         reassessment_due: due,
         reassessment_months: settings.reassessment_months,
         alerts,
+        alerts_total,
     })
 }
 

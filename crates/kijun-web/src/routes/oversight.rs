@@ -977,6 +977,17 @@ pub async fn tenant_alerts_at(
 ) -> Result<Vec<Alert>, ApiError> {
     // Tenant-wide: bounded like the dashboard (see `AppState::heavy`).
     let _permit = state.heavy.acquire().await.map_err(ApiError::internal)?;
+    tenant_alerts_unbounded(state, tenant_id, now).await
+}
+
+/// [`tenant_alerts_at`] for a caller that already holds an
+/// `AppState::heavy` permit (the dashboard: one permit for the whole page,
+/// so no request holds a tenant's alerts while it waits for another).
+pub async fn tenant_alerts_unbounded(
+    state: &AppState,
+    tenant_id: &str,
+    now: Timestamp,
+) -> Result<Vec<Alert>, ApiError> {
     let services = state.store.services_in_tenant(tenant_id).await?;
     let records = state
         .store
