@@ -16,7 +16,7 @@ use subsetter::GlyphRemapper;
 
 use crate::ReportError;
 use crate::document::Document;
-use crate::font::{FONT_DATA, Face, POSTSCRIPT_NAME};
+use crate::font::{Face, POSTSCRIPT_NAME, font_data};
 use crate::layout::{Op, Page, layout};
 
 /// How to write the PDF.
@@ -47,7 +47,7 @@ pub fn render_pdf_with(doc: &Document, options: &PdfOptions) -> Result<Vec<u8>, 
         .iter()
         .map(|page| page_content(page, &mut glyphs))
         .collect();
-    let subset = subsetter::subset(FONT_DATA, 0, &glyphs.remapper)
+    let subset = subsetter::subset(font_data()?, 0, &glyphs.remapper)
         .map_err(|e| ReportError::Pdf(format!("フォントのサブセット化に失敗しました: {e:?}")))?;
 
     let catalog_id = Ref::new(1);
