@@ -365,7 +365,7 @@ macro_rules! read_rows {
     };
 }
 
-fn to_entry(r: Row_) -> Result<AuditEntry, StoreError> {
+pub(crate) fn to_entry(r: Row_) -> Result<AuditEntry, StoreError> {
     Ok(AuditEntry {
         at: time::parse(&r.at)?,
         chain: r.chain,

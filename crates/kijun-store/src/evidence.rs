@@ -315,7 +315,12 @@ impl Vault {
         &self.master_key_id
     }
 
-    fn wrap(&self, tenant_id: &str, key_id: &str, key: &[u8; 32]) -> Result<String, EvidenceError> {
+    pub(crate) fn wrap(
+        &self,
+        tenant_id: &str,
+        key_id: &str,
+        key: &[u8; 32],
+    ) -> Result<String, EvidenceError> {
         let nonce = random::<NONCE_LEN>()?;
         let aad = dek_aad(tenant_id, key_id);
         let ct = self
@@ -333,7 +338,7 @@ impl Vault {
         Ok(hex(&out))
     }
 
-    fn unwrap_key(&self, row: &TenantKeyRow) -> Result<DataKey, EvidenceError> {
+    pub(crate) fn unwrap_key(&self, row: &TenantKeyRow) -> Result<DataKey, EvidenceError> {
         if row.master_key_id != self.master_key_id {
             return Err(EvidenceError::MasterKeyMismatch {
                 stored: row.master_key_id.clone(),
@@ -387,6 +392,29 @@ impl DataKey {
     fn cipher(&self) -> Aes256Gcm {
         Aes256Gcm::new(&Key::<Aes256Gcm>::from(self.key))
     }
+
+    pub(crate) fn bytes(&self) -> &[u8; 32] {
+        &self.key
+    }
+}
+
+/// A new random data key with a new id (not stored).
+pub(crate) fn new_data_key() -> Result<DataKey, EvidenceError> {
+    Ok(DataKey {
+        key: random::<32>()?,
+        key_id: uuid::Uuid::new_v4().to_string(),
+    })
+}
+
+/// Encrypts `plaintext` as the blob of evidence `evidence_id` of
+/// `tenant_id` under `key` (for restoring exported files).
+pub(crate) fn seal_blob(
+    key: &DataKey,
+    tenant_id: &str,
+    evidence_id: &str,
+    plaintext: &[u8],
+) -> Result<Vec<u8>, EvidenceError> {
+    encrypt_blob(key, tenant_id, evidence_id, plaintext)
 }
 
 impl PartialEq for DataKey {
@@ -420,7 +448,7 @@ pub struct TenantKey {
     pub created_at: Timestamp,
 }
 
-struct TenantKeyRow {
+pub(crate) struct TenantKeyRow {
     tenant_id: String,
     key_id: String,
     master_key_id: String,

@@ -21,6 +21,8 @@
 //! - [`oversight`]: a service in operation — its records (outages,
 //!   inquiries, incidents, notices, security plan, issues), contract
 //!   deliverables and their versions, SLA settings.
+//! - [`tenant_data`]: every table of a tenant's data, and the whole-tenant
+//!   export snapshot, import and purge (crypto-shredding) built on it.
 //! - [`time`]: the one text representation of UTC timestamps.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -39,6 +41,7 @@ pub mod monitoring;
 pub mod notify;
 pub mod oversight;
 pub mod tenant;
+pub mod tenant_data;
 pub mod time;
 
 pub use account::{ApiToken, NewUser, Organisation, Role, Session, User};

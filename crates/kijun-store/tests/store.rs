@@ -2583,6 +2583,20 @@ const TESTS: &[(&str, TestFn)] = &[
         "monitor_probes_are_leased_and_open_one_outage_per_run",
         |db| Box::pin(monitor_probes_are_leased_and_open_one_outage_per_run(db)),
     ),
+    ("every_table_is_tenant_data_or_shared", |db| {
+        Box::pin(every_table_is_tenant_data_or_shared(db))
+    }),
+    ("a_purge_deletes_every_row_and_shreds_the_data_key", |db| {
+        Box::pin(a_purge_deletes_every_row_and_shreds_the_data_key(db))
+    }),
+    (
+        "a_tenant_imports_into_another_instance_as_it_was_exported",
+        |db| {
+            Box::pin(a_tenant_imports_into_another_instance_as_it_was_exported(
+                db,
+            ))
+        },
+    ),
 ];
 
 // ---------------------------------------------------------------------------
@@ -3541,4 +3555,273 @@ async fn monitor_probes_are_leased_and_open_one_outage_per_run(db: Db) -> TestRe
         .await
         .map_err(fail)?;
     check(deleted && !gone, "deleted once")
+}
+
+// ---------------------------------------------------------------------------
+// Whole-tenant data (kijun_store::tenant_data)
+
+use kijun_store::tenant_data::{self, PurgeBy};
+
+async fn every_table_is_tenant_data_or_shared(db: Db) -> TestResult {
+    let tables = db.store.table_names().await.map_err(fail)?;
+    let known: Vec<&str> = tenant_data::TENANT_TABLES
+        .iter()
+        .map(|t| t.name)
+        .chain(tenant_data::SHARED_TABLES.iter().map(|(n, _)| *n))
+        .collect();
+    let unlisted: Vec<&String> = tables
+        .iter()
+        .filter(|t| !known.contains(&t.as_str()))
+        .collect();
+    check(
+        unlisted.is_empty(),
+        format!(
+            "tables neither tenant data nor shared (list them in tenant_data.rs): {unlisted:?}"
+        ),
+    )?;
+    let missing: Vec<&&str> = known
+        .iter()
+        // audit_gate exists on SQLite only (PostgreSQL uses a setting).
+        .filter(|k| **k != "audit_gate" && !tables.iter().any(|t| t == *k))
+        .collect();
+    check(
+        missing.is_empty(),
+        format!("listed but absent: {missing:?}"),
+    )?;
+    // Every scope and order is valid SQL on this backend.
+    let counts = db.store.tenant_row_counts("none").await.map_err(fail)?;
+    check(counts.iter().all(|(_, n)| *n == 0), format!("{counts:?}"))?;
+    db.store.tenant_rows("none").await.map_err(fail)?;
+    Ok(())
+}
+
+/// A tenant with a service, a vendor organisation, a user, an evidence
+/// file and audit entries; and a second tenant beside it.
+async fn lifecycle_fixture(
+    db: &Db,
+    f: &EvidenceFixture,
+) -> Result<((String, String), evidence::EvidenceRecord), Failed> {
+    let org = db
+        .store
+        .create_organisation("クラウド株式会社", "provider", t0())
+        .await
+        .map_err(fail)?;
+    db.store
+        .create_service(
+            &f.tenant,
+            "電子申請",
+            "申請",
+            "情報政策課",
+            Some(&org.id),
+            None,
+            &serde_json::json!({"profile": {}}),
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    seed_chain(&db.store, Some(&f.tenant), 3).await?;
+    let record = db
+        .store
+        .put_evidence(
+            &f.vault,
+            &f.blobs,
+            &f.tenant,
+            &f.user,
+            "回答.csv",
+            "text/csv",
+            &csv_bytes(1000),
+            MAX_SIZE,
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    let (other, other_user) = tenant_with_user(&db.store, "kashiwa").await?;
+    seed_chain(&db.store, Some(&other), 2).await?;
+    Ok(((other, other_user), record))
+}
+
+async fn a_purge_deletes_every_row_and_shreds_the_data_key(db: Db) -> TestResult {
+    let f = evidence_fixture(&db).await?;
+    let ((other, other_user), record) = lifecycle_fixture(&db, &f).await?;
+    let other_before = db.store.tenant_row_counts(&other).await.map_err(fail)?;
+    let before = db.store.tenant_row_counts(&f.tenant).await.map_err(fail)?;
+    check(
+        before.iter().filter(|(_, n)| *n > 0).count() >= 6,
+        format!("fixture fills tables: {before:?}"),
+    )?;
+    // A copy of the blob kept elsewhere (an old backup, say).
+    let path = f.blobs.path_of(&record.blob_key).map_err(fail)?;
+    let copy = std::fs::read(&path).map_err(fail)?;
+    let by = PurgeBy {
+        actor_id: None,
+        actor_name: "運用者 (CLI)".into(),
+        details: serde_json::json!({"export": "waived"}),
+    };
+    let report = db
+        .store
+        .purge_tenant(&f.tenant, &f.blobs, &by, t0() + 1.hours())
+        .await
+        .map_err(fail)?;
+    let after = db.store.tenant_row_counts(&f.tenant).await.map_err(fail)?;
+    let left: Vec<_> = after.iter().filter(|(_, n)| *n > 0).collect();
+    check(left.is_empty(), format!("rows left: {left:?}"))?;
+    check(!path.exists(), "blob removed")?;
+    check(
+        db.store
+            .tenant_key(&f.tenant)
+            .await
+            .map_err(fail)?
+            .is_none(),
+        "data key destroyed",
+    )?;
+    check(
+        report.destroyed_key_id.as_deref() == Some(record.key_id.as_str()),
+        format!("certificate names the key: {:?}", report.destroyed_key_id),
+    )?;
+    check(
+        report.files.len() == 1 && report.files[0].sha256 == record.sha256,
+        "certificate lists the file's SHA-256",
+    )?;
+    // The surviving copy cannot be read: put it back and try.
+    f.blobs.put(&record.blob_key, copy).await.map_err(fail)?;
+    let read = db.store.read_evidence(&f.vault, &f.blobs, &record).await;
+    check(
+        read.is_err(),
+        "copied blob is undecryptable after the purge",
+    )?;
+    // Another tenant's data key cannot open it either.
+    db.store
+        .put_evidence(
+            &f.vault,
+            &f.blobs,
+            &other,
+            &other_user,
+            "x.csv",
+            "text/csv",
+            &csv_bytes(100),
+            MAX_SIZE,
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    let mut stolen = record.clone();
+    stolen.tenant_id = other.clone();
+    stolen.key_id = db
+        .store
+        .tenant_key(&other)
+        .await
+        .map_err(fail)?
+        .map(|k| k.key_id)
+        .unwrap_or_default();
+    check(
+        db.store
+            .read_evidence(&f.vault, &f.blobs, &stolen)
+            .await
+            .is_err(),
+        "another tenant's key does not open it",
+    )?;
+    // The other tenant is untouched but for the new evidence row.
+    let other_after = db.store.tenant_row_counts(&other).await.map_err(fail)?;
+    for ((t, a), (_, b)) in other_before.iter().zip(other_after.iter()) {
+        if !["evidence", "tenant_keys"].contains(t) {
+            check(a == b, format!("{t}: {a} → {b}"))?;
+        }
+    }
+    // The certificate is in the system chain and every chain verifies.
+    let system = db
+        .store
+        .audit_entries(&AuditFilter::default())
+        .await
+        .map_err(fail)?;
+    check(
+        system.iter().any(|e| {
+            e.action == "tenant_purged"
+                && serde_json::from_str::<serde_json::Value>(&e.details)
+                    .is_ok_and(|d| d["destroyed_key_id"] == serde_json::json!(record.key_id))
+        }),
+        "certificate entry",
+    )?;
+    let v = db.store.verify_audit().await.map_err(fail)?;
+    check(v.is_intact(), format!("{v:?}"))
+}
+
+async fn a_tenant_imports_into_another_instance_as_it_was_exported(db: Db) -> TestResult {
+    let f = evidence_fixture(&db).await?;
+    let (_, record) = lifecycle_fixture(&db, &f).await?;
+    let rows = db.store.tenant_rows(&f.tenant).await.map_err(fail)?;
+    let plain = db
+        .store
+        .read_evidence(&f.vault, &f.blobs, &record)
+        .await
+        .map_err(fail)?;
+    // The other instance: its own database, master key and blob store.
+    let dir = tempfile::tempdir().map_err(fail)?;
+    let target = Store::open(&format!(
+        "sqlite://{}",
+        dir.path().join("k.sqlite3").display()
+    ))
+    .await
+    .map_err(fail)?;
+    let vault = Vault::new(&OTHER_MASTER_KEY);
+    let blobs = FsBlobStore::new(dir.path().join("blobs"));
+    let files = std::collections::HashMap::from([(record.id.clone(), plain.clone())]);
+    // Round-trip the rows through their file form first.
+    let mut parsed = rows.clone();
+    for t in parsed.tables.iter_mut().chain(parsed.shared.iter_mut()) {
+        *t = tenant_data::TableRows::from_jsonl(&t.table, t.columns.clone(), &t.to_jsonl())
+            .map_err(fail)?;
+    }
+    check(parsed == rows, "JSON lines round trip")?;
+    target
+        .import_tenant(&parsed, &files, &vault, &blobs, t0())
+        .await
+        .map_err(fail)?;
+    let again = target.tenant_rows(&f.tenant).await.map_err(fail)?;
+    check(again == rows, "export of the import equals the export")?;
+    let imported = target
+        .evidence(&record.id)
+        .await
+        .map_err(fail)?
+        .ok_or("evidence row")?;
+    check(imported.key_id != record.key_id, "a new data key")?;
+    let read = target
+        .read_evidence(&vault, &blobs, &imported)
+        .await
+        .map_err(fail)?;
+    check(read == plain, "file readable under the new master key")?;
+    let v = target.verify_audit().await.map_err(fail)?;
+    check(v.is_intact(), format!("imported chain verifies: {v:?}"))?;
+    // A second import of the same tenant is refused and changes nothing.
+    let counts = target.tenant_row_counts(&f.tenant).await.map_err(fail)?;
+    let again = target
+        .import_tenant(&parsed, &files, &vault, &blobs, t0())
+        .await;
+    check(
+        matches!(again, Err(EvidenceError::Store(StoreError::Conflict(_)))),
+        format!("{again:?}"),
+    )?;
+    check(
+        target.tenant_row_counts(&f.tenant).await.map_err(fail)? == counts,
+        "nothing written by the refused import",
+    )?;
+    // A file missing from the export fails the whole import.
+    let empty = tempfile::tempdir().map_err(fail)?;
+    let third = Store::open(&format!(
+        "sqlite://{}",
+        empty.path().join("k.sqlite3").display()
+    ))
+    .await
+    .map_err(fail)?;
+    let blobs3 = FsBlobStore::new(empty.path().join("blobs"));
+    let missing = third
+        .import_tenant(&parsed, &Default::default(), &vault, &blobs3, t0())
+        .await;
+    check(missing.is_err(), "missing file refused")?;
+    check(
+        third.tenants().await.map_err(fail)?.is_empty(),
+        "nothing of the refused import stored",
+    )?;
+    target.close().await;
+    third.close().await;
+    Ok(())
 }
