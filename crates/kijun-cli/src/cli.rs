@@ -78,6 +78,10 @@ pub enum Command {
     Bench(BenchArgs),
     /// SLA の月次判定（JSON ファイルから、サーバー不要）と稼働率計算の計測 / monthly SLA figures from a JSON file (offline) and their benchmark
     Sla(crate::sla::SlaCommand),
+    /// テナント（自治体）のデータの書き出し・取り込み・消去（暗号化消去と消去証明書）
+    /// / export, import and purge a tenant's data (crypto-shredding, deletion certificate)
+    #[command(subcommand)]
+    Tenant(TenantCommand),
 }
 
 /// What `kijun bench` measures.
@@ -136,6 +140,61 @@ pub struct DbArgs {
     /// / database URL, e.g. postgres://… (overrides the data directory's SQLite)
     #[arg(long, env = "KIJUN_DATABASE_URL", value_name = "URL")]
     pub database_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TenantCommand {
+    /// テナントの全データを開いた形式（JSON Lines・CSV・復号した証跡ファイル、署名付きマニフェスト）で書き出す
+    /// / write everything of a tenant in open formats with a signed manifest
+    Export {
+        #[command(flatten)]
+        db: DbArgs,
+        /// テナントの ID またはスラッグ / tenant id or slug
+        tenant: String,
+        /// 出力先ディレクトリ（存在しないか空） / output directory (new or empty)
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// マニフェスト署名鍵（64 桁の16進数のファイル、既定: マスター鍵から導出）
+        /// / manifest signing key file (64 hex digits; default: derived from the master key)
+        #[arg(long, value_name = "FILE")]
+        signing_key: Option<PathBuf>,
+    },
+    /// kijun tenant export の出力を、このインスタンスの（まだない）テナントとして取り込む（全件か無か）
+    /// / restore an export as a new tenant of this instance (all or nothing)
+    Import {
+        #[command(flatten)]
+        db: DbArgs,
+        /// kijun tenant export の出力ディレクトリ / the export directory
+        dir: PathBuf,
+        /// エクスポート時の署名鍵ファイル / the signing key file used by the export
+        #[arg(long, value_name = "FILE")]
+        signing_key: Option<PathBuf>,
+    },
+    /// テナントのデータ鍵を破棄し全データを削除、消去証明書（PDF と監査ログ）を作成（取り消せません）
+    /// / destroy the tenant's data key and delete all its data, with a deletion certificate (irreversible)
+    Purge {
+        #[command(flatten)]
+        db: DbArgs,
+        /// テナントの ID またはスラッグ / tenant id or slug
+        tenant: String,
+        /// 確認のためテナントのスラッグを再入力 / the tenant's slug again, to confirm
+        #[arg(long, value_name = "SLUG")]
+        confirm: String,
+        /// 直前のエクスポート（現在のデータと一致することを確認してから消去）
+        /// / the export taken before (checked to hold exactly the current data)
+        #[arg(long, value_name = "DIR", conflicts_with = "without_export")]
+        export: Option<PathBuf>,
+        /// エクスポートせずに消去する / purge without an export
+        #[arg(long)]
+        without_export: bool,
+        /// エクスポートの署名鍵ファイル / the export's signing key file
+        #[arg(long, value_name = "FILE")]
+        signing_key: Option<PathBuf>,
+        /// 消去証明書 PDF の出力先（既定: ./kijun-deletion-certificate-<slug>.pdf）
+        /// / where to write the deletion certificate PDF
+        #[arg(long, value_name = "FILE")]
+        certificate: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -42,6 +42,41 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit(crate::cli::AuditCommand::Verify { db, format }) => {
             runtime()?.block_on(crate::audit::verify(&db, format.format))
         }
+        Command::Tenant(crate::cli::TenantCommand::Export {
+            db,
+            tenant,
+            out,
+            signing_key,
+        }) => runtime()?.block_on(crate::tenant::export(
+            &db,
+            &tenant,
+            &out,
+            signing_key.as_deref(),
+        )),
+        Command::Tenant(crate::cli::TenantCommand::Import {
+            db,
+            dir,
+            signing_key,
+        }) => runtime()?.block_on(crate::tenant::import(&db, &dir, signing_key.as_deref())),
+        Command::Tenant(crate::cli::TenantCommand::Purge {
+            db,
+            tenant,
+            confirm,
+            export,
+            without_export,
+            signing_key,
+            certificate,
+        }) => runtime()?.block_on(crate::tenant::purge(
+            &db,
+            &crate::tenant::PurgeArgs {
+                tenant: &tenant,
+                confirm: &confirm,
+                export: export.as_deref(),
+                without_export,
+                signing_key: signing_key.as_deref(),
+                certificate,
+            },
+        )),
         Command::Serve(args) => runtime()?.block_on(crate::serve::serve(&cli.global, &args)),
         Command::Users(crate::cli::UsersCommand::CreateAdmin {
             db,

@@ -16,6 +16,7 @@ mod exchange;
 mod render;
 mod serve;
 mod sla;
+mod tenant;
 
 use std::process::ExitCode;
 

@@ -3792,3 +3792,352 @@ fn a_filled_checklist_is_uploaded_from_the_checklist_page() {
             .all(|v| v["status"] == "conforms")
     );
 }
+
+/// Runs `kijun` with `args`; (exit code, stdout + stderr).
+fn kijun(args: &[&std::ffi::OsStr], envs: &[(&str, &str)]) -> (i32, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kijun"));
+    cmd.args(args)
+        .env_remove("KIJUN_DATABASE_URL")
+        .env_remove("KIJUN_MASTER_KEY");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// Every file under `dir` (relative path → bytes) but the manifest and
+/// its signature.
+fn export_files(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    walk(dir)
+        .into_iter()
+        .map(|p| {
+            (
+                p.strip_prefix(dir).unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .filter(|(p, _)| p != "manifest.json" && p != "manifest.sig")
+        .collect()
+}
+
+#[test]
+fn a_tenant_exports_imports_elsewhere_identically_and_purges_without_trace() {
+    let s = TestServer::start();
+    let (mut admin, _) = s.admin();
+    let (mut reviewer, _integ, mut prov, a, tenant) = invited_assessment(&s, &mut admin, "narita");
+    // The other tenant must survive the purge untouched.
+    let (_, _, _, other_a, other) = invited_assessment(&s, &mut admin, "sakura");
+    // Some of everything: an answer, an evidence file, an oversight record.
+    let (_, items) = prov.get(&format!("/api/v1/assessments/{a}/items"));
+    let item = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["party"] == "provider")
+        .unwrap()
+        .clone();
+    let (status, body) = prov.call(
+        "PUT",
+        &item_path(&a, &item),
+        json!({"status": "conforms", "comment": "ISMS 認証を取得済み"}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let pdf = [b"%PDF-1.7\n".as_slice(), "消去対象の証跡".as_bytes()].concat();
+    let (status, evidence) = upload(
+        &mut prov,
+        &format!("/api/v1/assessments/{a}/evidence?filename=policy.pdf"),
+        "application/pdf",
+        &pdf,
+    );
+    assert_eq!(status, 201, "{evidence}");
+    let (_, assessment) = reviewer.get(&format!("/api/v1/assessments/{a}"));
+    let service = assessment["assessment"]["service_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, body) = reviewer.call(
+        "POST",
+        &format!("/api/v1/services/{service}/outages"),
+        json!({"start": "2026-05-10T01:00:00+09:00", "detected_by": "manual", "description": "停止"}),
+    );
+    assert_eq!(status, 201, "{body}");
+
+    let work = tempfile::tempdir().unwrap();
+    let data = s.dir.path().join("data");
+    let key = work.path().join("signing.key");
+    std::fs::write(&key, format!("{}\n", "5a".repeat(32))).unwrap();
+    let out1 = work.path().join("export1");
+    let os = |s: &str| std::ffi::OsString::from(s);
+    let export = |from: &std::path::Path, out: &std::path::Path| {
+        kijun(
+            &[
+                &os("tenant"),
+                &os("export"),
+                &os("narita"),
+                &os("--data-dir"),
+                from.as_os_str(),
+                &os("--out"),
+                out.as_os_str(),
+                &os("--signing-key"),
+                key.as_os_str(),
+            ],
+            &[],
+        )
+    };
+    // Exported while the server runs.
+    let (code, text) = export(&data, &out1);
+    assert_eq!(code, 0, "{text}");
+    let files = export_files(&out1);
+    let evidence_id = evidence["id"].as_str().unwrap();
+    assert_eq!(
+        files[&format!("evidence/{evidence_id}")],
+        pdf,
+        "decrypted file"
+    );
+    assert!(
+        files["data/assessment_items.jsonl"]
+            .windows("ISMS 認証を取得済み".len())
+            .any(|w| w == "ISMS 認証を取得済み".as_bytes())
+    );
+    assert!(files["csv/services.csv"].starts_with("\u{feff}id,".as_bytes()));
+    assert!(
+        !files
+            .keys()
+            .any(|k| k.contains("tenant_keys") || k.contains("sessions"))
+    );
+    let users = String::from_utf8(files["data/users.jsonl"].clone()).unwrap();
+    assert!(
+        users.contains("narita-reviewer") && !users.contains("totp_secret"),
+        "{users}"
+    );
+    assert!(
+        !users.contains("sakura"),
+        "another tenant's users are not exported"
+    );
+
+    // Another instance (its own master key) takes it only with the signing key.
+    let elsewhere = work.path().join("elsewhere");
+    let import = |dir: &std::path::Path, with_key: bool| {
+        let mut args = vec![
+            os("tenant"),
+            os("import"),
+            dir.as_os_str().to_owned(),
+            os("--data-dir"),
+            elsewhere.as_os_str().to_owned(),
+        ];
+        if with_key {
+            args.push(os("--signing-key"));
+            args.push(key.as_os_str().to_owned());
+        }
+        let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+        kijun(&refs, &[])
+    };
+    let (code, text) = import(&out1, false);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("署名が一致しません"), "{text}");
+    // A tampered file is refused before anything is stored.
+    let tampered = work.path().join("tampered");
+    copy_dir(&out1, &tampered);
+    let rows = tampered.join("data/services.jsonl");
+    let mut bytes = std::fs::read(&rows).unwrap();
+    bytes.extend_from_slice(b"{}\n");
+    std::fs::write(&rows, bytes).unwrap();
+    let (code, text) = import(&tampered, true);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("services.jsonl") && text.contains("SHA-256"),
+        "{text}"
+    );
+    let (code, text) = import(&out1, true);
+    assert_eq!(code, 0, "{text}");
+    let out2 = work.path().join("export2");
+    let (code, text) = export(&elsewhere, &out2);
+    assert_eq!(code, 0, "{text}");
+    let again = export_files(&out2);
+    assert_eq!(
+        files.keys().collect::<Vec<_>>(),
+        again.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in &files {
+        assert!(again[path] == *bytes, "{path} differs after import");
+    }
+    assert_ne!(
+        std::fs::read(elsewhere.join("master.key")).unwrap(),
+        std::fs::read(data.join("master.key")).unwrap()
+    );
+    // A second import of the same tenant is refused.
+    let (code, text) = import(&out1, true);
+    assert_eq!(code, 1, "{text}");
+    let (code, text) = kijun(
+        &[
+            &os("audit"),
+            &os("verify"),
+            &os("--data-dir"),
+            elsewhere.as_os_str(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{text}");
+
+    // A write after the export makes it stale: the purge refuses.
+    let (status, _) = reviewer.call(
+        "POST",
+        &format!("/api/v1/services/{service}/outages"),
+        json!({"start": "2026-05-11T01:00:00+09:00", "detected_by": "manual", "description": "再停止"}),
+    );
+    assert_eq!(status, 201);
+    let certificate = work.path().join("certificate.pdf");
+    let purge = |extra: &[&std::ffi::OsStr]| {
+        let mut args: Vec<&std::ffi::OsStr> = vec![
+            std::ffi::OsStr::new("tenant"),
+            std::ffi::OsStr::new("purge"),
+            std::ffi::OsStr::new("narita"),
+            std::ffi::OsStr::new("--data-dir"),
+            data.as_os_str(),
+            std::ffi::OsStr::new("--signing-key"),
+            key.as_os_str(),
+            std::ffi::OsStr::new("--certificate"),
+            certificate.as_os_str(),
+        ];
+        args.extend_from_slice(extra);
+        kijun(&args, &[])
+    };
+    let (code, text) = purge(&[&os("--confirm"), &os("narita")]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("--without-export"), "{text}");
+    let (code, text) = purge(&[
+        &os("--confirm"),
+        &os("sakura"),
+        &os("--export"),
+        out1.as_os_str(),
+    ]);
+    assert_eq!(code, 1, "{text}");
+    let (code, text) = purge(&[
+        &os("--confirm"),
+        &os("narita"),
+        &os("--export"),
+        out1.as_os_str(),
+    ]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("エクスポート後にデータが変わっています"),
+        "{text}"
+    );
+    drop(reviewer);
+    drop(prov);
+
+    // Re-export, keep a copy of the blob aside (an old backup), purge.
+    let out3 = work.path().join("export3");
+    let (code, text) = export(&data, &out3);
+    assert_eq!(code, 0, "{text}");
+    let blob = data.join(format!("blobs/evidence/{tenant}/{evidence_id}"));
+    let copy = std::fs::read(&blob).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let open_store = || async {
+        kijun_store::Store::connect(&format!(
+            "sqlite://{}",
+            data.join("kijun.sqlite3").display()
+        ))
+        .await
+        .unwrap()
+    };
+    let vault = {
+        let hex = std::fs::read_to_string(data.join("master.key")).unwrap();
+        let mut k = [0u8; 32];
+        for (i, b) in k.iter_mut().enumerate() {
+            *b = u8::from_str_radix(&hex.trim()[2 * i..2 * i + 2], 16).unwrap();
+        }
+        kijun_store::evidence::Vault::new(&k)
+    };
+    let blobs = kijun_store::evidence::FsBlobStore::new(data.join("blobs"));
+    // Before the purge the record decrypts (so the check below can fail).
+    let record = rt.block_on(async {
+        let store = open_store().await;
+        let record = store.evidence(evidence_id).await.unwrap().unwrap();
+        assert_eq!(
+            store.read_evidence(&vault, &blobs, &record).await.unwrap(),
+            pdf
+        );
+        store.close().await;
+        record
+    });
+    let (code, text) = purge(&[
+        &os("--confirm"),
+        &os("narita"),
+        &os("--export"),
+        out3.as_os_str(),
+    ]);
+    assert_eq!(code, 0, "{text}");
+    assert!(std::fs::read(&certificate).unwrap().starts_with(b"%PDF-"));
+    assert!(!blob.exists(), "blob deleted");
+
+    rt.block_on(async {
+        let store = open_store().await;
+        let left: Vec<_> = store
+            .tenant_row_counts(&tenant)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        assert!(left.is_empty(), "rows of the purged tenant left: {left:?}");
+        let other_rows: i64 = store
+            .tenant_row_counts(&other)
+            .await
+            .unwrap()
+            .iter()
+            .map(|(_, n)| n)
+            .sum();
+        assert!(other_rows > 10, "the other tenant keeps its data");
+        // The copy kept aside cannot be decrypted: no key is left for it.
+        assert!(store.tenant_key(&tenant).await.unwrap().is_none());
+        use kijun_store::evidence::BlobStore;
+        blobs.put(&record.blob_key, copy).await.unwrap();
+        assert!(store.read_evidence(&vault, &blobs, &record).await.is_err());
+        // The certificate is in the system chain, which verifies.
+        let system = store
+            .audit_entries(&kijun_store::AuditFilter::default())
+            .await
+            .unwrap();
+        let cert = system
+            .iter()
+            .find(|e| e.action == "tenant_purged")
+            .expect("certificate entry");
+        let details: Value = serde_json::from_str(&cert.details).unwrap();
+        assert_eq!(details["tenant"]["slug"], "narita");
+        assert_eq!(details["files"][0]["sha256"], record.sha256.as_str());
+        store.close().await;
+    });
+    let (code, text) = kijun(
+        &[
+            &os("audit"),
+            &os("verify"),
+            &os("--data-dir"),
+            data.as_os_str(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{text}");
+    // The other tenant's assessment is still served.
+    let (status, _) = admin.get(&format!("/api/v1/assessments/{other_a}"));
+    assert_eq!(status, 200);
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    for p in walk(from) {
+        let target = to.join(p.strip_prefix(from).unwrap());
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(&p, &target).unwrap();
+    }
+}

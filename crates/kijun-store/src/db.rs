@@ -27,6 +27,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("{0} は既に存在します (conflict)")]
     Conflict(String),
+    #[error("取り込めません: {0} (import refused)")]
+    Import(String),
 }
 
 /// Which database a store talks to.

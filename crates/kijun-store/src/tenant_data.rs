@@ -740,7 +740,7 @@ impl Store {
                 .into());
             }
             // Shared rows first (users reference organisations).
-            for table in rows.shared.iter().rev() {
+            for table in &rows.shared {
                 for row in &table.rows {
                     let id = table.get(row, "id").and_then(Value::as_str).unwrap_or_default();
                     let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {} WHERE id = $1", table.table));
@@ -898,8 +898,8 @@ fn conflict(table: &str, row: &[Value], rows: &TableRows, e: sqlx::Error) -> Sto
         .iter()
         .find_map(|c| rows.get(row, c).and_then(Value::as_str))
         .unwrap_or("?");
-    StoreError::Conflict(format!(
-        "{table} の行 {id} を取り込めません: {e}（同じ名前・ID がこのインスタンスに既にあります）"
+    StoreError::Import(format!(
+        "{table} の行 {id}: {e}（同じ名前・ID の行がこのインスタンスに既にあるか、参照先の行がありません）"
     ))
 }
 
