@@ -82,6 +82,14 @@ pub enum Command {
     /// / export, import and purge a tenant's data (crypto-shredding, deletion certificate)
     #[command(subcommand)]
     Tenant(TenantCommand),
+    /// 暗号化バックアップの作成・検証・復元（データベースと証跡ファイル）
+    /// / encrypted backups of the database and evidence files: create, verify, restore
+    #[command(subcommand)]
+    Backup(BackupCommand),
+    /// マスター鍵の更新（データ鍵の再ラップ、証跡ファイルの再暗号化は不要）
+    /// / master key rotation (re-wraps data keys; blobs stay as they are)
+    #[command(subcommand)]
+    Key(KeyCommand),
 }
 
 /// What `kijun bench` measures.
@@ -140,6 +148,54 @@ pub struct DbArgs {
     /// / database URL, e.g. postgres://… (overrides the data directory's SQLite)
     #[arg(long, env = "KIJUN_DATABASE_URL", value_name = "URL")]
     pub database_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// 稼働中でも一貫したバックアップを作成（既定: DATA_DIR/backups/kijun-<日時>.kjbk）
+    /// / take a consistent online backup (default: DATA_DIR/backups/kijun-<time>.kjbk)
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        /// 出力ファイル / output file
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// バックアップを展開して全件検証（暗号・SHA-256・DB 整合性・監査ログ・証跡の復号）。壊れていれば終了コード 3
+    /// / unpack and check everything (exit code 3 when damaged or tampered)
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+        /// バックアップファイル / the backup file
+        file: PathBuf,
+        /// 取得時のマスター鍵ファイル（既定: DATA_DIR/master.key か KIJUN_MASTER_KEY）
+        /// / the master key file it was taken under
+        #[arg(long, value_name = "FILE")]
+        master_key_file: Option<PathBuf>,
+    },
+    /// 空のデータディレクトリに復元して検証 / restore into an empty data directory and check it
+    Restore {
+        #[command(flatten)]
+        db: DbArgs,
+        /// バックアップファイル / the backup file
+        file: PathBuf,
+        /// 取得時のマスター鍵ファイル（復元先に master.key として置きます）
+        /// / the master key file it was taken under (installed as master.key)
+        #[arg(long, value_name = "FILE")]
+        master_key_file: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// マスター鍵を新しい鍵に更新（サーバー停止中に実行） / rotate the master key (server stopped)
+    Rotate {
+        #[command(flatten)]
+        db: DbArgs,
+        /// 新しいマスター鍵（64 桁の16進数）のファイル / the new master key file (64 hex digits)
+        #[arg(long, value_name = "FILE")]
+        new_key_file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -77,6 +77,30 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 certificate,
             },
         )),
+        Command::Backup(crate::cli::BackupCommand::Create { db, out }) => {
+            runtime()?.block_on(crate::backup::create(&db, out))
+        }
+        Command::Backup(crate::cli::BackupCommand::Verify {
+            db,
+            file,
+            master_key_file,
+        }) => runtime()?.block_on(crate::backup::verify(
+            &db,
+            &file,
+            master_key_file.as_deref(),
+        )),
+        Command::Backup(crate::cli::BackupCommand::Restore {
+            db,
+            file,
+            master_key_file,
+        }) => runtime()?.block_on(crate::backup::restore(
+            &db,
+            &file,
+            master_key_file.as_deref(),
+        )),
+        Command::Key(crate::cli::KeyCommand::Rotate { db, new_key_file }) => {
+            runtime()?.block_on(crate::backup::rotate(&db, &new_key_file))
+        }
         Command::Serve(args) => runtime()?.block_on(crate::serve::serve(&cli.global, &args)),
         Command::Users(crate::cli::UsersCommand::CreateAdmin {
             db,

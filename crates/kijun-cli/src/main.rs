@@ -7,6 +7,7 @@
 
 mod assessment_files;
 mod audit;
+mod backup;
 mod bench;
 mod bench_xlsx;
 mod cli;

@@ -4141,3 +4141,393 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         std::fs::copy(&p, &target).unwrap();
     }
 }
+
+/// A tenant with a reviewer and an evidence file uploaded by the reviewer
+/// (through an assessment): (tenant id, reviewer client, evidence id, bytes).
+fn tenant_with_evidence(
+    s: &TestServer,
+    admin: &mut Client,
+    slug: &str,
+) -> (String, Client, String, Vec<u8>) {
+    let (reviewer, _integ, mut prov, a, tenant) = invited_assessment(s, admin, slug);
+    let pdf = [
+        b"%PDF-1.7\n".as_slice(),
+        format!("{slug} の証跡").as_bytes(),
+        &[b'z'; 70_000],
+    ]
+    .concat();
+    let (status, rec) = upload(
+        &mut prov,
+        &format!("/api/v1/assessments/{a}/evidence?filename=e.pdf"),
+        "application/pdf",
+        &pdf,
+    );
+    assert_eq!(status, 201, "{rec}");
+    (
+        tenant,
+        reviewer,
+        rec["id"].as_str().unwrap().to_owned(),
+        pdf,
+    )
+}
+
+#[test]
+fn backups_taken_under_writes_verify_restore_and_only_administrators_take_them() {
+    let s = TestServer::start();
+    let (mut admin, _) = s.admin();
+    let (tenant, mut reviewer, _, _) = tenant_with_evidence(&s, &mut admin, "togane");
+    let data = s.dir.path().join("data");
+    let os = |s: &str| std::ffi::OsString::from(s);
+
+    // Only a system administrator takes a backup through the API.
+    let (mut tadmin, _) = tenant_user(&s, &mut admin, &tenant, "togane-admin", "tenant_admin");
+    for c in [&mut reviewer, &mut tadmin] {
+        assert_eq!(c.call("POST", "/api/v1/admin/backups", json!({})).0, 403);
+        assert_eq!(c.get("/api/v1/admin/backups").0, 403);
+    }
+    let (status, api_backup) = admin.call("POST", "/api/v1/admin/backups", json!({}));
+    assert_eq!(status, 201, "{api_backup}");
+    let (_, listed) = admin.get("/api/v1/admin/backups");
+    assert_eq!(listed[0]["name"], api_backup["name"]);
+    assert!(audit_actions(&mut admin, "").contains(&"backup_created".to_owned()));
+
+    // Writers keep going while the CLI takes its backup.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (_, services) = reviewer.get(&format!("/api/v1/tenants/{tenant}/services"));
+    let service = services[0]["id"].as_str().unwrap().to_owned();
+    let writer = {
+        let stop = stop.clone();
+        let mut c = s.client();
+        c.cookie = reviewer.cookie.clone();
+        c.csrf = reviewer.csrf.clone();
+        std::thread::spawn(move || {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let (status, body) = c.call(
+                    "POST",
+                    &format!("/api/v1/services/{service}/outages"),
+                    json!({"start": "2026-05-10T01:00:00+09:00", "detected_by": "manual", "description": format!("停止 {n}")}),
+                );
+                assert_eq!(status, 201, "{body}");
+                n += 1;
+            }
+            n
+        })
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    let file = s.dir.path().join("under-load.kjbk");
+    let (code, text) = kijun(
+        &[
+            &os("backup"),
+            &os("create"),
+            &os("--data-dir"),
+            data.as_os_str(),
+            &os("--out"),
+            file.as_os_str(),
+        ],
+        &[],
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let writes = writer.join().unwrap();
+    assert_eq!(code, 0, "{text}");
+    assert!(writes > 3, "writes went on during the backup: {writes}");
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(
+        !bytes.windows(9).any(|w| w == b"SQLite fo"),
+        "the database is not in the clear"
+    );
+
+    let (code, text) = kijun(
+        &[
+            &os("backup"),
+            &os("verify"),
+            &os("--data-dir"),
+            data.as_os_str(),
+            file.as_os_str(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("証跡ファイル 1 件"), "{text}");
+    // Restored elsewhere: consistent, the audit chains verify, the evidence decrypts.
+    let restored = s.dir.path().join("restored");
+    let key = data.join("master.key");
+    let (code, text) = kijun(
+        &[
+            &os("backup"),
+            &os("restore"),
+            &os("--data-dir"),
+            restored.as_os_str(),
+            &os("--master-key-file"),
+            key.as_os_str(),
+            file.as_os_str(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{text}");
+    let (code, text) = kijun(
+        &[
+            &os("audit"),
+            &os("verify"),
+            &os("--data-dir"),
+            restored.as_os_str(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{text}");
+    // Not over an existing instance.
+    let (code, text) = kijun(
+        &[
+            &os("backup"),
+            &os("restore"),
+            &os("--data-dir"),
+            restored.as_os_str(),
+            file.as_os_str(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("空のデータディレクトリ"), "{text}");
+    // The restored instance serves: the outages recorded before the snapshot are there.
+    let (_server, base) = spawn_serve(&[&os("--data-dir"), restored.as_os_str()], &[]);
+    let mut c = s.client();
+    c.base = base;
+    let (status, body) = c.login("admin", ADMIN_PW);
+    assert_eq!(
+        (status, body["next"].as_str()),
+        (200, Some("mfa")),
+        "{body}"
+    );
+
+    // A flipped byte, or another master key, is caught.
+    let mut tampered = bytes.clone();
+    let at = tampered.len() / 2;
+    tampered[at] ^= 0x40;
+    let bad = s.dir.path().join("tampered.kjbk");
+    std::fs::write(&bad, &tampered).unwrap();
+    let (code, text) = kijun(
+        &[
+            &os("backup"),
+            &os("verify"),
+            &os("--data-dir"),
+            data.as_os_str(),
+            bad.as_os_str(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 3, "{text}");
+    assert!(text.contains("改ざん"), "{text}");
+    let other_key = s.dir.path().join("other.key");
+    std::fs::write(&other_key, "11".repeat(32)).unwrap();
+    let (code, text) = kijun(
+        &[
+            &os("backup"),
+            &os("verify"),
+            &os("--master-key-file"),
+            other_key.as_os_str(),
+            file.as_os_str(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("wrong master key"), "{text}");
+}
+
+#[test]
+fn key_rotation_keeps_every_blob_and_totp_secret_readable() {
+    let s = TestServer::start();
+    let (mut admin, secret) = s.admin();
+    let (_, _, evidence, pdf) = tenant_with_evidence(&s, &mut admin, "choshi");
+    let (_, _, evidence2, pdf2) = tenant_with_evidence(&s, &mut admin, "asahi");
+    let data = s.dir.path().join("data");
+    let old_key = std::fs::read_to_string(data.join("master.key")).unwrap();
+    let new_key = s.dir.path().join("new.key");
+    std::fs::write(&new_key, format!("{}\n", "c3".repeat(32))).unwrap();
+    drop(admin);
+    // Stop the server, rotate.
+    let mut s = s;
+    let _ = s.child.kill();
+    let _ = s.child.wait();
+    let os = |s: &str| std::ffi::OsString::from(s);
+    let (code, text) = kijun(
+        &[
+            &os("key"),
+            &os("rotate"),
+            &os("--data-dir"),
+            data.as_os_str(),
+            &os("--new-key-file"),
+            new_key.as_os_str(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("データ鍵 2 件"), "{text}");
+    assert_eq!(
+        std::fs::read_to_string(data.join("master.key"))
+            .unwrap()
+            .trim(),
+        "c3".repeat(32)
+    );
+    let retired: Vec<_> = std::fs::read_dir(&data)
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("master.key.retired-")
+        })
+        .collect();
+    assert_eq!(retired.len(), 1);
+    assert_eq!(std::fs::read_to_string(retired[0].path()).unwrap(), old_key);
+    // The blobs on disk were not rewritten, yet everything reads under the new key.
+    let (_server, base) = spawn_serve(&[&os("--data-dir"), data.as_os_str()], &[]);
+    let mut c = s.client();
+    c.base = base;
+    let (status, body) = c.login("admin", ADMIN_PW);
+    assert_eq!(
+        (status, body["next"].as_str()),
+        (200, Some("mfa")),
+        "{body}"
+    );
+    let next = self::code(&secret, Timestamp::now() + SignedDuration::from_secs(30));
+    let (status, body) = c.call("POST", "/api/v1/auth/mfa", json!({"code": next}));
+    assert_eq!(
+        (status, body["next"].as_str()),
+        (200, Some("done")),
+        "the TOTP secret was re-sealed: {body}"
+    );
+    for (id, bytes) in [(&evidence, &pdf), (&evidence2, &pdf2)] {
+        let (status, got, _) = download(&mut c, &format!("/api/v1/evidence/{id}"));
+        assert_eq!(status, 200);
+        assert!(got == *bytes, "evidence {id} reads back after the rotation");
+    }
+    let entries = audit_actions(&mut c, "");
+    assert!(
+        entries.contains(&"master_key_rotated".to_owned()),
+        "{entries:?}"
+    );
+    // The old key no longer opens anything: a server on it fails closed.
+    let (code, text) = kijun(
+        &[
+            &os("backup"),
+            &os("create"),
+            &os("--data-dir"),
+            data.as_os_str(),
+            &os("--out"),
+            s.dir.path().join("b.kjbk").as_os_str(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{text}");
+    let (code, text) = kijun(
+        &[
+            &os("backup"),
+            &os("verify"),
+            &os("--master-key-file"),
+            retired[0].path().as_os_str(),
+            s.dir.path().join("b.kjbk").as_os_str(),
+        ],
+        &[],
+    );
+    assert_eq!(
+        code, 1,
+        "a backup after the rotation needs the new key: {text}"
+    );
+}
+
+#[test]
+fn a_disposed_account_keeps_its_name_in_the_audit_trail_and_loses_every_credential() {
+    let s = TestServer::start();
+    let (mut admin, _) = s.admin();
+    let (_, t) = admin.call(
+        "POST",
+        "/api/v1/tenants",
+        json!({"slug": "ichikawa", "name": "市川市"}),
+    );
+    let t = t["id"].as_str().unwrap().to_owned();
+    let (mut leaver, leaver_id) = tenant_user(&s, &mut admin, &t, "leaver", "reviewer");
+    let (status, token) = leaver.call(
+        "POST",
+        "/api/v1/tokens",
+        json!({"name": "連携", "expires_in_days": 30}),
+    );
+    assert_eq!(status, 201, "{token}");
+    let (status, _) = leaver.call(
+        "POST",
+        &format!("/api/v1/tenants/{t}/services"),
+        json!({"name": "電子申請", "purpose": "申請", "department": "情報政策課"}),
+    );
+    assert_eq!(status, 201);
+    // Not by the user itself, nor by a reviewer.
+    assert_eq!(
+        leaver
+            .call("DELETE", &format!("/api/v1/users/{leaver_id}"), json!({}))
+            .0,
+        403
+    );
+    let (status, body) = admin.call("DELETE", &format!("/api/v1/users/{leaver_id}"), json!({}));
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(admin.get(&format!("/api/v1/users/{leaver_id}")).0, 404);
+    assert_eq!(
+        admin
+            .call("DELETE", &format!("/api/v1/users/{leaver_id}"), json!({}))
+            .0,
+        404
+    );
+    // The session, the password and the API token are gone.
+    assert_eq!(leaver.get("/api/v1/me").0, 401);
+    assert_eq!(s.client().login("leaver", NEW_PW).0, 401);
+    let mut bearer = s.client();
+    bearer.bearer = token["token"].as_str().map(str::to_owned);
+    assert_eq!(bearer.get("/api/v1/me").0, 401);
+    // The audit trail still names who did what.
+    let (_, entries) = admin.get(&format!("/api/v1/audit?tenant_id={t}"));
+    let by_leaver: Vec<&Value> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["actor_id"] == leaver_id.as_str())
+        .collect();
+    assert!(
+        by_leaver
+            .iter()
+            .any(|e| e["action"] == "service_created" && e["actor_name"] == "leaver"),
+        "{entries}"
+    );
+    assert!(
+        entries
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "user_disposed")
+    );
+    // In the database: the row stays, every credential is empty.
+    let db = s.dir.path().join("data/kijun.sqlite3");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+        let row: (Option<String>, Option<String>, Option<String>, Option<String>, String) = sqlx::query_as(
+            "SELECT password_hash, totp_secret, email, deleted_at, display_name FROM users WHERE id = $1",
+        )
+        .bind(&leaver_id)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!((row.0, row.1, row.2), (None, None, None));
+        assert!(row.3.is_some());
+        assert_eq!(row.4, "leaver");
+        for table in ["sessions", "recovery_codes", "password_history", "api_tokens"] {
+            let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table} WHERE user_id = $1")))
+                .bind(&leaver_id)
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+            assert_eq!(n, 0, "{table}");
+        }
+    });
+}

@@ -541,6 +541,38 @@ impl Store {
         Ok(())
     }
 
+    /// Disposes of an account (アカウントの廃棄): the row stays, so the
+    /// audit trail, invitations and history keep naming who acted (id,
+    /// username and display name frozen), but every credential goes in one
+    /// transaction — password hash and history, TOTP secret, recovery
+    /// codes, sessions, API tokens — with the e-mail address. The account
+    /// is marked deleted and no longer appears anywhere. Returns false if
+    /// there was no such (undeleted) user.
+    pub async fn dispose_user(&self, user_id: &str, now: Timestamp) -> Result<bool, StoreError> {
+        let at = time::format(now);
+        let disposed = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query(
+                "UPDATE users SET password_hash = NULL, password_changed_at = NULL, must_change_password = FALSE, \
+                 totp_secret = NULL, totp_last_step = NULL, email = NULL, failed_logins = 0, locked_until = NULL, \
+                 suspended_at = COALESCE(suspended_at, $1), deleted_at = $1 \
+                 WHERE id = $2 AND deleted_at IS NULL",
+            )
+            .bind(&at)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            for table in ["sessions", "recovery_codes", "password_history", "api_tokens"] {
+                let sql = sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE user_id = $1"));
+                sqlx::query(sql).bind(user_id).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            n == 1
+        });
+        Ok(disposed)
+    }
+
     /// Exempts a user from MFA (closed-network deployments only; the
     /// caller checks that) or lifts the exemption.
     pub async fn set_mfa_exempt(&self, user_id: &str, exempt: bool) -> Result<(), StoreError> {

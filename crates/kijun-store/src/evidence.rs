@@ -449,11 +449,11 @@ pub struct TenantKey {
 }
 
 pub(crate) struct TenantKeyRow {
-    tenant_id: String,
-    key_id: String,
-    master_key_id: String,
-    wrapped_key: String,
-    created_at: String,
+    pub(crate) tenant_id: String,
+    pub(crate) key_id: String,
+    pub(crate) master_key_id: String,
+    pub(crate) wrapped_key: String,
+    pub(crate) created_at: String,
 }
 
 // ---------------------------------------------------------------------------

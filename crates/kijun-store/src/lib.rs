@@ -23,6 +23,10 @@
 //!   deliverables and their versions, SLA settings.
 //! - [`tenant_data`]: every table of a tenant's data, and the whole-tenant
 //!   export snapshot, import and purge (crypto-shredding) built on it.
+//! - [`backup`]: encrypted online backups of the database and blobs,
+//!   their verification and restore.
+//! - [`rotation`]: master key rotation (re-wrapping data keys, re-sealing
+//!   secrets) without re-encrypting blobs.
 //! - [`time`]: the one text representation of UTC timestamps.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -35,11 +39,13 @@ pub mod audit;
 #[macro_use]
 pub mod library;
 pub mod assessment;
+pub mod backup;
 pub mod db;
 pub mod evidence;
 pub mod monitoring;
 pub mod notify;
 pub mod oversight;
+pub mod rotation;
 pub mod tenant;
 pub mod tenant_data;
 pub mod time;

@@ -133,6 +133,47 @@ impl SecretBox {
     }
 }
 
+impl SecretBox {
+    /// Opens `sealed` (bound to `context`) with this key and seals it again
+    /// with `new`: one value's step of a master key rotation.
+    pub fn reseal(
+        &self,
+        new: &SecretBox,
+        sealed: &str,
+        context: &str,
+    ) -> Result<String, CryptoError> {
+        let plain = self.open(sealed, context)?;
+        new.seal(&plain, context)
+    }
+}
+
+/// Rotates the master key of the instance behind `store` from `old` to
+/// `new` (see `kijun_store::rotation`): the server must be stopped, since
+/// a running server holds the old key.
+pub async fn rotate_master_key(
+    store: &kijun_store::Store,
+    old: &[u8; 32],
+    new: &[u8; 32],
+    actor_name: &str,
+    now: jiff::Timestamp,
+) -> Result<kijun_store::rotation::Rotation, kijun_store::evidence::EvidenceError> {
+    let (old_box, new_box) = (SecretBox::new(old), SecretBox::new(new));
+    let reseal = move |sealed: &str, context: &str| {
+        old_box
+            .reseal(&new_box, sealed, context)
+            .map_err(|e| e.to_string())
+    };
+    store
+        .rotate_master_key(
+            &kijun_store::evidence::Vault::new(old),
+            &kijun_store::evidence::Vault::new(new),
+            &reseal,
+            actor_name,
+            now,
+        )
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -94,8 +94,8 @@ async fn not_found() -> ApiError {
 /// The router with every route.
 pub fn router(state: AppState) -> Router {
     use routes::{
-        admin, assessments, audit, auth, catalogs, dashboard, evidence, exchange, health, library,
-        reports,
+        admin, assessments, audit, auth, backup, catalogs, dashboard, evidence, exchange, health,
+        library, reports,
     };
     let api = Router::new()
         .route("/setup", post(auth::setup))
@@ -119,7 +119,11 @@ pub fn router(state: AppState) -> Router {
             "/tenants/{id}/users",
             get(admin::list_users).post(admin::create_user),
         )
-        .route("/users/{id}", get(admin::get_user))
+        .route(
+            "/users/{id}",
+            get(admin::get_user).delete(admin::dispose_user),
+        )
+        .route("/admin/backups", get(backup::list).post(backup::create))
         .route("/users/{id}/suspend", post(admin::suspend_user))
         .route("/users/{id}/reactivate", post(admin::reactivate_user))
         .route("/users/{id}/unlock", post(admin::unlock_user))
@@ -441,10 +445,6 @@ impl Server {
             tls::server_config(&files.cert, &files.key)
                 .map_err(|e| ServeError::Other(e.to_string()))?;
         }
-        if let Some(files) = &config.tls {
-            tls::server_config(&files.cert, &files.key)
-                .map_err(|e| ServeError::Other(e.to_string()))?;
-        }
         if config.database_url.is_none() {
             std::fs::create_dir_all(&config.data_dir).map_err(|e| io_err(&config.data_dir, e))?;
         }
@@ -482,6 +482,8 @@ impl Server {
                 dummy_hash: dummy_hash.into(),
                 catalogs: Arc::new(catalogs),
                 vault: kijun_store::evidence::Vault::new(&key),
+                backup_key: kijun_store::backup::BackupKey::from_master(&key)
+                    .map_err(|e| ServeError::Other(e.to_string()))?,
                 blobs: Arc::new(kijun_store::evidence::FsBlobStore::new(blobs_dir)),
                 heavy: Arc::new(tokio::sync::Semaphore::new(state::heavy_permits())),
                 outbox,

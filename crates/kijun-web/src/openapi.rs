@@ -246,6 +246,12 @@ pub const ERROR_CODES: &[(&str, &[u16], &str, &str)] = &[
         "設定されたマスター鍵が、テナントのデータ鍵を包んだマスター鍵と一致しない（鍵ファイルまたは KIJUN_MASTER_KEY の誤り）。直すまで証跡ファイルの登録・取得はできない。管理者がサーバーの設定を確認する",
         "The configured master key is not the one that wrapped the tenant's data key (wrong key file or KIJUN_MASTER_KEY); evidence can be neither stored nor read until an administrator fixes the configuration",
     ),
+    (
+        "backup_unsupported",
+        &[409],
+        "PostgreSQL のデータベースは kijun のバックアップの対象外（pg_dump を使う）",
+        "A PostgreSQL database is backed up with pg_dump, not by kijun",
+    ),
 ];
 
 // ---------------------------------------------------------------------------
@@ -2467,6 +2473,58 @@ fn binary_content() -> Value {
     Value::Object(content)
 }
 
+/// Backups (`routes/backup.rs`).
+fn backup_schemas(schemas: &mut Map<String, Value>) {
+    schemas.insert(
+        "Backup".into(),
+        object(
+            "作成したバックアップ / A backup taken",
+            &[
+                "name",
+                "size",
+                "sha256",
+                "blobs",
+                "database_bytes",
+                "created_at",
+            ],
+            true,
+            vec![
+                (
+                    "name",
+                    string("ファイル名（backups/ の下） / File name under backups/"),
+                ),
+                ("size", integer("ファイルのバイト数 / File size in bytes")),
+                ("sha256", string("ファイルの SHA-256 / SHA-256 of the file")),
+                (
+                    "blobs",
+                    integer("含めた証跡ファイルの数 / Evidence files included"),
+                ),
+                (
+                    "database_bytes",
+                    integer("データベースのスナップショットのバイト数 / Database snapshot size"),
+                ),
+                ("created_at", timestamp("取得日時 / When it was taken")),
+            ],
+        ),
+    );
+    schemas.insert(
+        "BackupFile".into(),
+        object(
+            "バックアップファイル / A backup file",
+            &["name", "size", "modified_at"],
+            true,
+            vec![
+                ("name", string("ファイル名 / File name")),
+                ("size", integer("バイト数 / Size in bytes")),
+                (
+                    "modified_at",
+                    json!({"type": ["string", "null"], "format": "date-time", "description": "最終更新日時 / Last written"}),
+                ),
+            ],
+        ),
+    );
+}
+
 /// The evidence register (`kijun_store::evidence::EvidenceRecord`).
 fn evidence_schemas(schemas: &mut Map<String, Value>) {
     let media_types: Vec<&str> = EVIDENCE_MEDIA_TYPES.iter().map(|(t, _)| *t).collect();
@@ -2943,6 +3001,7 @@ fn components() -> Value {
     request_schemas(&mut schemas);
     assessment_schemas(&mut schemas);
     evidence_schemas(&mut schemas);
+    backup_schemas(&mut schemas);
     library_schemas(&mut schemas);
     dashboard_schemas(&mut schemas);
     oversight_schemas(&mut schemas);
@@ -3433,6 +3492,55 @@ fn ops() -> Vec<Op> {
             "ロックの解除 / Unlock a user",
             "ログイン失敗によるロックを解除し、失敗回数を0に戻す。自分自身は不可。 / Clears a lockout and the failure count. Not oneself.",
         ),
+        Op {
+            method: "DELETE",
+            path: "/users/{id}",
+            id: "disposeUser",
+            tag: "users",
+            summary: "アカウントの廃棄 / Dispose of an account",
+            description: "パスワード（履歴を含む）・多要素認証の秘密・回復コード・セッション・API トークン・メールアドレスを削除し、アカウントを削除済みにする。行は残り、監査ログと審査の履歴は利用者 ID と名前で誰が行ったかを示し続ける。以後どこにも表示されず、サインインできない。自分自身は不可。 / Removes the password and its history, the MFA secret, recovery codes, sessions, API tokens and the e-mail address, and marks the account deleted; the row stays so the audit trail and histories keep naming who acted. Not oneself.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("UserId")],
+            body: RequestBody::Empty,
+            ok: (204, json!({"description": "廃棄した / Disposed"})),
+            errors: vec![
+                (400, vec!["self"]),
+                (403, vec!["forbidden"]),
+                (404, vec!["not_found"]),
+            ],
+            can_fail: true,
+        },
+        Op {
+            method: "POST",
+            path: "/admin/backups",
+            id: "createBackup",
+            tag: "backups",
+            summary: "バックアップの作成 / Take a backup",
+            description: "稼働中のままデータベースの一貫したスナップショットと、それが参照する証跡ファイルを、マスター鍵から導出した鍵で暗号化した 1 ファイル（データディレクトリの backups/）に保存し、監査ログに記録する。システム管理者のみ（他は 403）。PostgreSQL の場合は pg_dump を使う (409 backup_unsupported)。検証と復元はホストで kijun backup verify|restore。 / Takes a consistent online snapshot of the database and the evidence files it refers to into one encrypted file under the data directory's backups/, audit-logged. System administrators only. PostgreSQL: use pg_dump (409). Verify and restore on the host with kijun backup verify|restore.",
+            auth: Auth::Full,
+            bearer: false,
+            params: vec![],
+            body: RequestBody::Empty,
+            ok: (201, json_response("作成したバックアップ / The backup taken", schema_ref("Backup"))),
+            errors: vec![(403, vec!["forbidden"]), (409, vec!["backup_unsupported"])],
+            can_fail: true,
+        },
+        Op {
+            method: "GET",
+            path: "/admin/backups",
+            id: "listBackups",
+            tag: "backups",
+            summary: "バックアップの一覧 / List backups",
+            description: "データディレクトリの backups/ にあるバックアップファイル（新しい順）。システム管理者のみ。 / The backup files in the data directory's backups/, newest first. System administrators only.",
+            auth: Auth::Full,
+            bearer: false,
+            params: vec![],
+            body: RequestBody::Empty,
+            ok: (200, json_response("バックアップファイル / Backup files", array_of("BackupFile"))),
+            errors: vec![(403, vec!["forbidden"])],
+            can_fail: true,
+        },
         Op {
             method: "PUT",
             path: "/users/{id}/role",
@@ -4944,6 +5052,7 @@ fn tags() -> Value {
         {"name": "notifications", "description": "通知（メール・署名付き Webhook）: テナントの通知先の管理、配信記録、テスト通知。テナント管理者とシステム管理者のみ / Notifications by e-mail and signed webhook: the tenant's channels, the delivery log, test notifications; tenant administrators and system administrators only"},
         {"name": "oversight", "description": "運用中のサービスの監督: 障害・問合せ・インシデント・告知・セキュリティ対策実施計画・課題とリスクの記録（CSV の取り込みを含む）、提出物と版、SLA 設定、アラート。テナントのスタッフは読み書き、閲覧者は読むだけ、サービスの組織の事業者は自分の組織の記録を登録・更新する。それ以外は 404 / Oversight of services in operation: records (with CSV import), deliverables and versions, SLA settings, alerts; staff read and write, viewers read, the service's vendors file their own organisation's records; anything else 404"},
         {"name": "audit", "description": "監査ログ / Audit log"},
+        {"name": "backups", "description": "バックアップ（システム管理者のみ、実行は監査ログに記録） / Backups: system administrators only, every run audit-logged"},
         {"name": "meta", "description": "API 定義 / API description"},
     ])
 }
@@ -6420,7 +6529,7 @@ mod tests {
         assert_eq!(from_list, from_doc);
         assert!(from_list.contains(&("GET".to_owned(), "/api/v1/openapi.json".to_owned())));
         assert!(from_list.contains(&("GET".to_owned(), "/api/v1/tenants/{id}".to_owned())));
-        assert_eq!(listed.len(), 125);
+        assert_eq!(listed.len(), 128);
     }
 
     static NULL: Value = Value::Null;

@@ -77,6 +77,9 @@ pub struct AppState {
     pub catalogs: Arc<kijun_core::CatalogSet>,
     /// Wraps tenants' evidence data keys with the master key.
     pub vault: kijun_store::evidence::Vault,
+    /// The backup root key (derived from the master key; see
+    /// `kijun_store::backup`).
+    pub backup_key: kijun_store::backup::BackupKey,
     /// Where encrypted evidence blobs live.
     pub blobs: Arc<dyn kijun_store::evidence::BlobStore>,
     /// Admission for tenant-wide reports (the dashboard) that load every

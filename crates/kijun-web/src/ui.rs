@@ -918,6 +918,10 @@ pub async fn user_action(
         "suspend" => (AccountAction::Suspend, "利用を停止しました"),
         "reactivate" => (AccountAction::Reactivate, "利用を再開しました"),
         "unlock" => (AccountAction::Unlock, "ロックを解除しました"),
+        "dispose" => (
+            AccountAction::Dispose,
+            "アカウントを廃棄しました（パスワード・多要素認証・トークンを削除）",
+        ),
         _ => return error_page(&ApiError::not_found()),
     };
     match admin::account_action(&state, &p, &id, action).await {

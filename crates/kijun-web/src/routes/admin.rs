@@ -341,6 +341,9 @@ pub enum AccountAction {
     Suspend,
     Reactivate,
     Unlock,
+    /// Account disposal (アカウントの廃棄): credentials, MFA secret and
+    /// tokens removed, the row kept for the audit trail.
+    Dispose,
 }
 
 /// Applies `action` to user `id` (shared by the API and the UI).
@@ -367,6 +370,23 @@ pub async fn account_action(
             "user_unlocked",
             state.store.set_login_state(&user.id, 0, None).await?,
         ),
+        AccountAction::Dispose => {
+            if !state.store.dispose_user(&user.id, state.now()).await? {
+                return Err(ApiError::not_found());
+            }
+            user_event(
+                state,
+                p,
+                &user,
+                "user_disposed",
+                json!({"username": user.username, "display_name": user.display_name,
+                       "removed": ["password", "password_history", "totp_secret", "recovery_codes",
+                                   "sessions", "api_tokens", "email"]}),
+            )
+            .await?;
+            // The account is gone from every listing; answer with what it was.
+            return Ok(user);
+        }
     };
     user_event(state, p, &user, event, json!({"username": user.username})).await?;
     state.store.user(id).await?.ok_or_else(ApiError::not_found)
@@ -381,6 +401,17 @@ pub async fn suspend_user(
 ) -> Result<Json<UserView>, ApiError> {
     let user = account_action(&state, &p, &id, AccountAction::Suspend).await?;
     Ok(Json(UserView::of(&user, state.now())))
+}
+
+/// Disposes of an account: 204; it no longer signs in or appears, and its
+/// name stays in the audit trail.
+pub async fn dispose_user(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    account_action(&state, &p, &id, AccountAction::Dispose).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn reactivate_user(

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod assessments;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod catalogs;
 pub mod dashboard;
 pub mod evidence;
