@@ -21,6 +21,9 @@
 //! - [`oversight`]: a service in operation — its records (outages,
 //!   inquiries, incidents, notices, security plan, issues), contract
 //!   deliverables and their versions, SLA settings.
+//! - [`termination`]: termination cases of services (更改・廃棄) — the
+//!   checklist items with their submissions and sign-offs, the deletion
+//!   certificate, closing.
 //! - [`time`]: the one text representation of UTC timestamps.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -39,6 +42,7 @@ pub mod monitoring;
 pub mod notify;
 pub mod oversight;
 pub mod tenant;
+pub mod termination;
 pub mod time;
 
 pub use account::{ApiToken, NewUser, Organisation, Role, Session, User};
