@@ -234,6 +234,35 @@ pub fn router(state: AppState) -> Router {
         )
         // Oversight of services in operation (routes/oversight.rs).
         .merge(routes::oversight::router(state.config.max_evidence_bytes))
+        // Termination of services (routes/termination.rs).
+        .route(
+            "/services/{id}/termination-cases",
+            get(routes::termination::list_cases).post(routes::termination::open_case),
+        )
+        .route(
+            "/termination-cases/{id}",
+            get(routes::termination::get_case),
+        )
+        .route(
+            "/termination-cases/{id}/items/{kind}/submit",
+            post(routes::termination::submit_item),
+        )
+        .route(
+            "/termination-cases/{id}/items/{kind}/review",
+            post(routes::termination::review_item),
+        )
+        .route(
+            "/termination-cases/{id}/certificate",
+            put(routes::termination::record_certificate),
+        )
+        .route(
+            "/termination-cases/{id}/certificate-request",
+            get(routes::termination::certificate_request),
+        )
+        .route(
+            "/termination-cases/{id}/close",
+            post(routes::termination::close_case),
+        )
         // Availability monitoring (routes/monitoring.rs, monitor.rs).
         .route(
             "/services/{id}/monitoring",
