@@ -13,7 +13,10 @@ mod support;
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use support::{Client, TestServer, World, id_of, tenant_user, vendor_user, world};
+use support::{
+    Client, TestServer, World, form_post, form_post_with, html, id_of, tenant_user, vendor_user,
+    world,
+};
 
 fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
@@ -535,4 +538,129 @@ fn a_late_notice_is_flagged_and_access_is_scoped() {
             .iter()
             .all(|i| i["state"] == "pending")
     );
+}
+
+#[test]
+fn the_case_page_shows_the_checklist_and_its_forms_act_through_the_api_rules() {
+    let s = TestServer::start();
+    let mut w = world(&s);
+    let svc = w.service.clone();
+    // Opening from the service page's form.
+    let (status, location) = form_post(
+        &w.reviewer,
+        &format!("/services/{svc}/termination-cases"),
+        &[
+            ("announced_on", "2026-05-01"),
+            ("effective_on", "2026-05-31"),
+            ("note", ""),
+        ],
+    );
+    assert_eq!(status, 303, "{location}");
+    let id = location
+        .strip_prefix("/termination-cases/")
+        .and_then(|l| l.strip_suffix("?done=opened"))
+        .unwrap_or_else(|| panic!("{location}"))
+        .to_owned();
+    let page_path = format!("/termination-cases/{id}");
+    let (status, page) = html(&mut w.reviewer, &format!("{page_path}?done=opened"));
+    assert_eq!(status, 200);
+    assert!(page.contains("終了手続を開始しました"), "{page}");
+    assert!(page.contains("チェックリスト"));
+    assert!(page.contains("返還されたデータの受領と次期システムへの移行の確認"));
+    assert!(
+        page.contains("1 か月前（2026-04-30）までに行われていません"),
+        "{page}"
+    );
+    let submit_action = format!("action=\"/termination-cases/{id}/items/return_receipt/submit\"");
+    let review_action = format!("action=\"/termination-cases/{id}/items/return_receipt/review\"");
+    assert!(page.contains(&submit_action));
+    assert!(!page.contains(&review_action), "nothing to review yet");
+
+    // A form with a wrong CSRF token changes nothing.
+    let (status, _) = form_post_with(
+        &w.reviewer,
+        "wrong-token",
+        &format!("/termination-cases/{id}/items/return_receipt/submit"),
+        &[("note", "受領済み"), ("evidence_ids", ""), ("due_on", "")],
+    );
+    assert_eq!(status, 403);
+    let (_, case) = w.reviewer.get(&format!("/api/v1/termination-cases/{id}"));
+    assert_eq!(item(&case, "return_receipt")["state"], "pending");
+
+    // Submit, a return without a reason (shown as an error), sign-off.
+    let (status, location) = form_post(
+        &w.reviewer,
+        &format!("/termination-cases/{id}/items/return_receipt/submit"),
+        &[
+            ("note", "返還データを受領しました"),
+            ("evidence_ids", ""),
+            ("due_on", "2026-06-10"),
+        ],
+    );
+    assert_eq!(
+        (status, location.as_str()),
+        (303, format!("{page_path}?done=submitted").as_str())
+    );
+    let (_, page) = html(&mut w.reviewer, &page_path);
+    assert!(page.contains(&review_action), "{page}");
+    assert!(page.contains("2026年6月10日"));
+    let (status, page) = form_post(
+        &w.reviewer,
+        &format!("/termination-cases/{id}/items/return_receipt/review"),
+        &[("decision", "return"), ("comment", "")],
+    );
+    assert_eq!(status, 400);
+    assert!(page.contains("差し戻す場合は理由"), "{page}");
+    let (status, _) = form_post(
+        &w.reviewer,
+        &format!("/termination-cases/{id}/items/return_receipt/review"),
+        &[("decision", "sign_off"), ("comment", "")],
+    );
+    assert_eq!(status, 303);
+    let (_, case) = w.reviewer.get(&format!("/api/v1/termination-cases/{id}"));
+    assert_eq!(item(&case, "return_receipt")["state"], "signed_off");
+
+    // Closing from the page is refused while items and the certificate are
+    // missing, and says so.
+    let (status, page) = form_post(&w.reviewer, &format!("/termination-cases/{id}/close"), &[]);
+    assert_eq!(status, 409);
+    assert!(page.contains("終了手続を完了できません"), "{page}");
+    assert!(page.contains("データ消去証明書が記録されていない"));
+
+    // The provider's user sees only its items and no review forms; a viewer
+    // sees every item and no forms.
+    let mut prov = vendor_user(&s, &mut w.admin, &w.provider, "prov-ui");
+    let (status, page) = html(&mut prov, &page_path);
+    assert_eq!(status, 200);
+    assert!(page.contains("管理者アカウントの削除・返却"));
+    assert!(!page.contains("返還されたデータの受領と次期システムへの移行の確認"));
+    assert!(page.contains(&format!(
+        "action=\"/termination-cases/{id}/items/admin_accounts/submit\""
+    )));
+    assert!(!page.contains("/review\""));
+    assert!(!page.contains(&format!("action=\"/termination-cases/{id}/close\"")));
+    let tenant = w.tenant.clone();
+    let mut viewer = tenant_user(&s, &mut w.admin, &tenant, "viewer-ui", "viewer");
+    let (status, page) = html(&mut viewer, &page_path);
+    assert_eq!(status, 200);
+    assert!(page.contains("返還されたデータの受領と次期システムへの移行の確認"));
+    assert!(
+        !page.contains("<form method=\"post\" action=\"/termination-cases/"),
+        "{page}"
+    );
+    let (status, _) = form_post(
+        &viewer,
+        &format!("/termination-cases/{id}/items/admin_accounts/submit"),
+        &[("note", "x"), ("evidence_ids", ""), ("due_on", "")],
+    );
+    assert_eq!(status, 403);
+    // Another vendor gets 404 for the page.
+    let (_, other) = w.admin.call(
+        "POST",
+        "/api/v1/organisations",
+        json!({"name": "他社クラウド株式会社", "kind": "provider"}),
+    );
+    let mut stranger = vendor_user(&s, &mut w.admin, &id_of(&other), "other-ui");
+    let (status, _) = html(&mut stranger, &page_path);
+    assert_eq!(status, 404);
 }

@@ -211,6 +211,20 @@ async fn case_view(
     }
 }
 
+/// A form that failed: the page again with the error above it and the
+/// error's status (400, 403, 409); 404 as the plain error page.
+async fn failed(state: &AppState, p: &Principal, id: &str, e: ApiError) -> Response {
+    if e.status == axum::http::StatusCode::NOT_FOUND {
+        return error_response(e);
+    }
+    let status = e.status;
+    let mut r = case_view(state, p, id, Some(e.message), None).await;
+    if r.status().is_success() {
+        *r.status_mut() = status;
+    }
+    r
+}
+
 #[derive(Deserialize)]
 pub struct DoneQuery {
     done: Option<String>,
@@ -340,7 +354,7 @@ pub async fn submit_item(
     };
     match result.await {
         Ok(_) => Redirect::to(&format!("/termination-cases/{id}?done=submitted")).into_response(),
-        Err(e) => case_view(&state, &p, &id, Some(e.message), None).await,
+        Err(e) => failed(&state, &p, &id, e).await,
     }
 }
 
@@ -390,7 +404,7 @@ pub async fn review_item(
     };
     match result.await {
         Ok(_) => Redirect::to(&format!("/termination-cases/{id}?done=reviewed")).into_response(),
-        Err(e) => case_view(&state, &p, &id, Some(e.message), None).await,
+        Err(e) => failed(&state, &p, &id, e).await,
     }
 }
 
@@ -430,7 +444,7 @@ pub async fn record_certificate(
     };
     match result.await {
         Ok(_) => Redirect::to(&format!("/termination-cases/{id}?done=certificate")).into_response(),
-        Err(e) => case_view(&state, &p, &id, Some(e.message), None).await,
+        Err(e) => failed(&state, &p, &id, e).await,
     }
 }
 
@@ -453,6 +467,6 @@ pub async fn close_case(
 ) -> Response {
     match termination::close_case(State(state.clone()), p.clone(), Path(id.clone())).await {
         Ok(_) => Redirect::to(&format!("/termination-cases/{id}?done=closed")).into_response(),
-        Err(e) => case_view(&state, &p, &id, Some(e.message), None).await,
+        Err(e) => failed(&state, &p, &id, e).await,
     }
 }

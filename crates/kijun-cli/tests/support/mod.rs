@@ -317,3 +317,62 @@ pub fn world(s: &TestServer) -> World {
         service: id_of(&svc),
     }
 }
+
+/// Percent-encodes a form value.
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(char::from(b));
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Posts an HTML form as the browser does (`csrf_token` as the hidden
+/// field, no CSRF header) without following the redirect: the status and
+/// the `Location` (after a success) or the page (otherwise). Copied from
+/// `tests/server.rs`.
+pub fn form_post_with(
+    c: &Client,
+    csrf: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let mut body = format!("csrf_token={}", urlencode(csrf));
+    for (k, v) in fields {
+        body.push_str(&format!("&{}={}", urlencode(k), urlencode(v)));
+    }
+    let mut req = ureq::http::Request::builder()
+        .method("POST")
+        .uri(format!("{}{path}", c.base))
+        .header("content-type", "application/x-www-form-urlencoded");
+    if let Some(cookie) = &c.cookie {
+        req = req.header("cookie", cookie.as_str());
+    }
+    let mut resp = agent.run(req.body(body).unwrap()).unwrap();
+    let status = resp.status().as_u16();
+    if let Some(location) = resp.headers().get("location") {
+        return (status, location.to_str().unwrap().to_owned());
+    }
+    (status, resp.body_mut().read_to_string().unwrap_or_default())
+}
+
+/// [`form_post_with`] with the client's own CSRF token.
+pub fn form_post(c: &Client, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+    form_post_with(c, c.csrf.as_deref().unwrap(), path, fields)
+}
+
+/// A page's HTML.
+pub fn html(c: &mut Client, path: &str) -> (u16, String) {
+    let (status, body) = c.get(path);
+    (status, body.as_str().unwrap_or_default().to_owned())
+}
