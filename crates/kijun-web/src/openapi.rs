@@ -7214,6 +7214,90 @@ mod tests {
 
     /// What the server stores and computes conforms to the response schemas.
     #[test]
+    fn termination_case_views_match_their_schema() -> Result<(), Box<dyn std::error::Error>> {
+        use crate::routes::oversight::OversightAccess;
+        use crate::routes::termination::case_view;
+        use kijun_store::assessment::ServiceRecord;
+        use kijun_store::termination::{DeletionCertificate, TerminationCase, TerminationItem};
+        let doc = document();
+        let now = jiff::Timestamp::now();
+        let service = ServiceRecord {
+            id: "s".into(),
+            tenant_id: "t".into(),
+            name: "文書管理サービス".into(),
+            purpose: "文書管理".into(),
+            department: "総務課".into(),
+            provider_org_id: Some("o".into()),
+            integrator_org_id: Some("i".into()),
+            details: json!({}),
+            created_at: now,
+            updated_at: now,
+        };
+        let item = |kind: &str, responsible: &str, submitted: bool| TerminationItem {
+            kind: kind.into(),
+            position: 1,
+            responsible: responsible.into(),
+            required: true,
+            due_on: Some("2026-05-31".into()),
+            state: if submitted { "submitted" } else { "pending" }.into(),
+            note: if submitted { "削除済み" } else { "" }.into(),
+            evidence_ids: if submitted { vec!["e".into()] } else { vec![] },
+            organisation_id: submitted.then(|| "o".to_owned()),
+            submitted_at: submitted.then_some(now),
+            submitted_by: submitted.then(|| "u".to_owned()),
+            submitted_by_name: submitted.then(|| "提供者".to_owned()),
+            review_comment: None,
+            reviewed_at: None,
+            reviewed_by: None,
+            reviewed_by_name: None,
+        };
+        let mut case = TerminationCase {
+            id: "c".into(),
+            tenant_id: "t".into(),
+            service_id: "s".into(),
+            status: "open".into(),
+            announced_on: "2026-05-01".into(),
+            effective_on: "2026-05-31".into(),
+            note: String::new(),
+            certificate: None,
+            opened_at: now,
+            opened_by: Some("u".into()),
+            closed_at: None,
+            closed_by: None,
+            updated_at: now,
+            items: vec![
+                item("data_deletion", "provider", true),
+                item("data_return", "integrator", false),
+            ],
+        };
+        for access in [
+            OversightAccess::Manage,
+            OversightAccess::Read,
+            OversightAccess::Vendor("o".into()),
+        ] {
+            let v = case_view(&case, &service, &access).map_err(|e| e.message)?;
+            assert_conforms(&doc, "TerminationCase", &v);
+        }
+        case.certificate = Some(DeletionCertificate {
+            evidence_id: "e".into(),
+            filename: "証明書.pdf".into(),
+            sha256: "0".repeat(64),
+            issued_on: "2026-06-01".into(),
+            recorded_at: now,
+            recorded_by: None,
+        });
+        case.status = "closed".into();
+        case.closed_at = Some(now);
+        let v = case_view(&case, &service, &OversightAccess::Manage).map_err(|e| e.message)?;
+        assert_conforms(&doc, "TerminationCase", &v);
+        // A vendor of the provider sees only the provider's item.
+        let v = case_view(&case, &service, &OversightAccess::Vendor("o".into()))
+            .map_err(|e| e.message)?;
+        assert_eq!(v["items"].as_array().map(Vec::len), Some(1));
+        Ok(())
+    }
+
+    #[test]
     fn stored_and_computed_shapes_match_their_schemas() -> Result<(), Box<dyn std::error::Error>> {
         use kijun_core::answer::{Answer, AnswerSet, Remediation, Status};
         use kijun_core::catalog::Date;
