@@ -11,6 +11,8 @@
 //! and answers `None`. Dates are `YYYY-MM-DD` text, timestamps the store's
 //! fixed-width UTC text (`time::format`).
 
+use std::collections::HashMap;
+
 use jiff::Timestamp;
 use serde::Serialize;
 use sqlx::Row;
@@ -345,15 +347,15 @@ impl Store {
                 .collect::<Result<Vec<_>, _>>()?;
             (rows, items)
         });
-        let mut items: Vec<(String, TerminationItem)> =
-            item_rows.into_iter().map(item).collect::<Result<_, _>>()?;
+        let mut items: HashMap<String, Vec<TerminationItem>> = HashMap::new();
+        for r in item_rows {
+            let (case_id, i) = item(r)?;
+            items.entry(case_id).or_default().push(i);
+        }
         rows.into_iter()
             .map(|r| {
-                let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut items)
-                    .into_iter()
-                    .partition(|(c, _)| *c == r.id);
-                items = rest;
-                case(r, mine.into_iter().map(|(_, i)| i).collect())
+                let mine = items.remove(&r.id).unwrap_or_default();
+                case(r, mine)
             })
             .collect()
     }
@@ -380,7 +382,8 @@ impl Store {
     }
 
     /// Opens a case for a service with its checklist `items` and appends
-    /// `audit` (target `termination:<id>`) in the same transaction.
+    /// `audit` (target `termination:<id>`) in the same transaction. A
+    /// second open case of one service is a [`StoreError::Conflict`].
     #[allow(clippy::too_many_arguments)]
     pub async fn open_termination_case(
         &self,
@@ -404,7 +407,7 @@ impl Store {
         }
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            sqlx::query(
+            let inserted = sqlx::query(
                 "INSERT INTO termination_cases (id, tenant_id, service_id, status, announced_on, effective_on, note, \
                  opened_at, opened_by, updated_at) VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $8, $7)",
             )
@@ -417,7 +420,16 @@ impl Store {
             .bind(&at)
             .bind(&actor.id)
             .execute(&mut *tx)
-            .await?;
+            .await;
+            match inserted {
+                Err(e) if matches!(&e, sqlx::Error::Database(d) if d.is_unique_violation()) => {
+                    tx.rollback().await?;
+                    return Err(StoreError::Conflict(
+                        "このサービスの完了していない終了手続".into(),
+                    ));
+                }
+                other => other?,
+            };
             for i in items {
                 sqlx::query(
                     "INSERT INTO termination_items (case_id, tenant_id, kind, position, responsible, required, due_on, \

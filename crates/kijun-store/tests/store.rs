@@ -2547,6 +2547,24 @@ async fn termination_cases_walk_to_closure_one_guarded_transaction_each(db: Db) 
             && c.certificate.is_none(),
         format!("{c:?}"),
     )?;
+    let second = db
+        .store
+        .open_termination_case(
+            &f.tenant,
+            &svc,
+            "2026-04-02",
+            "2026-07-31",
+            "",
+            &items,
+            &reviewer,
+            &oversight_entry(&f.tenant, "termination_opened"),
+            t0(),
+        )
+        .await;
+    check(
+        matches!(second, Err(StoreError::Conflict(_))),
+        format!("second open case: {second:?}"),
+    )?;
     let close = |who: &'static str| {
         let reviewer = reviewer.clone();
         let entry = oversight_entry(&f.tenant, who);

@@ -30,6 +30,8 @@ CREATE TABLE termination_cases (
 );
 CREATE INDEX termination_cases_service ON termination_cases (service_id, opened_at);
 CREATE INDEX termination_cases_tenant ON termination_cases (tenant_id);
+-- At most one open case per service.
+CREATE UNIQUE INDEX termination_cases_one_open ON termination_cases (service_id) WHERE status = 'open';
 
 CREATE TABLE termination_items (
     case_id            TEXT NOT NULL REFERENCES termination_cases (id),
