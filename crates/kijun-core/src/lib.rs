@@ -20,6 +20,8 @@
 //! - [`auth`]: password hashes and policy, TOTP, lockout, rate limiting.
 //! - [`calendar`]: the Japanese closed-day calendar (閉庁日) and national holidays.
 //! - [`sla`]: SLA arithmetic — availability, recovery, inquiry answer times, 年度 counts.
+//! - [`termination`]: termination of an overseen service (更改・廃棄) — the
+//!   checklist, item life cycle, closure check and the notice check.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -38,6 +40,7 @@ pub mod profile;
 pub mod service;
 pub mod sla;
 pub mod template;
+pub mod termination;
 pub mod workflow;
 
 pub use answer::{Answer, AnswerSet, Status};

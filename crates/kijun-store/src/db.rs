@@ -146,6 +146,12 @@ const MIGRATIONS: &[EmbeddedMigration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_monitoring.sql"),
         postgres: include_str!("../migrations/postgres/0011_monitoring.sql"),
     },
+    EmbeddedMigration {
+        version: 12,
+        description: "termination",
+        sqlite: include_str!("../migrations/sqlite/0012_termination.sql"),
+        postgres: include_str!("../migrations/postgres/0012_termination.sql"),
+    },
 ];
 
 /// Every migration file name under `migrations/<backend>/` that the binary
@@ -162,6 +168,7 @@ pub const MIGRATION_FILES: &[&str] = &[
     "0009_oversight.sql",
     "0010_notifications.sql",
     "0011_monitoring.sql",
+    "0012_termination.sql",
 ];
 
 fn migrator(backend: Backend) -> Migrator {

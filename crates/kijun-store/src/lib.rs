@@ -27,6 +27,9 @@
 //!   their verification and restore.
 //! - [`rotation`]: master key rotation (re-wrapping data keys, re-sealing
 //!   secrets) without re-encrypting blobs.
+//! - [`termination`]: termination cases of services (更改・廃棄) — the
+//!   checklist items with their submissions and sign-offs, the deletion
+//!   certificate, closing.
 //! - [`time`]: the one text representation of UTC timestamps.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -48,6 +51,7 @@ pub mod oversight;
 pub mod rotation;
 pub mod tenant;
 pub mod tenant_data;
+pub mod termination;
 pub mod time;
 
 pub use account::{ApiToken, NewUser, Organisation, Role, Session, User};

@@ -259,6 +259,20 @@ pub const TENANT_TABLES: &[TenantTable] = &[
         csv: false,
     },
     TenantTable {
+        name: "termination_cases",
+        scope: "tenant_id = $1",
+        order_by: "id",
+        export: Export::Rows { omit: &[] },
+        csv: true,
+    },
+    TenantTable {
+        name: "termination_items",
+        scope: "tenant_id = $1",
+        order_by: "case_id, kind",
+        export: Export::Rows { omit: &[] },
+        csv: false,
+    },
+    TenantTable {
         name: "audit_log",
         scope: "chain = $1",
         order_by: "seq",
@@ -309,7 +323,10 @@ pub const SHARED_REFERENCES: &[TenantTable] = &[
                   UNION SELECT owner_user_id FROM evidence WHERE tenant_id = $1) \
                 UNION SELECT organisation_id FROM library_consents WHERE tenant_id = $1 \
                 UNION SELECT organisation_id FROM answer_library WHERE origin_tenant_id = $1 \
-                UNION SELECT organisation_id FROM oversight_records WHERE tenant_id = $1)",
+                UNION SELECT organisation_id FROM oversight_records WHERE tenant_id = $1 \
+                UNION SELECT organisation_id FROM termination_items WHERE tenant_id = $1 \
+                UNION SELECT organisation_id FROM oversight_deliverable_versions WHERE deliverable_id IN (\
+                  SELECT id FROM oversight_deliverables WHERE tenant_id = $1))",
         order_by: "id",
         export: Export::Rows { omit: &[] },
         csv: false,

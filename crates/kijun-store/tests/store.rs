@@ -2475,6 +2475,263 @@ async fn deliverable_versions_supersede_and_are_reviewed_once(db: Db) -> TestRes
     )
 }
 
+async fn termination_cases_walk_to_closure_one_guarded_transaction_each(db: Db) -> TestResult {
+    use kijun_store::assessment::Actor;
+    use kijun_store::termination::{CloseOutcome, ItemSubmission, NewTerminationItem};
+    let f = evidence_fixture(&db).await?;
+    let svc = db
+        .store
+        .create_service(
+            &f.tenant,
+            "電子申請",
+            "申請",
+            "情報政策課",
+            None,
+            None,
+            &serde_json::json!({"profile": {}}),
+            t0(),
+        )
+        .await
+        .map_err(fail)?
+        .id;
+    let cert = db
+        .store
+        .put_evidence(
+            &f.vault,
+            &f.blobs,
+            &f.tenant,
+            &f.user,
+            "消去証明書.pdf",
+            "application/pdf",
+            &pdf_bytes(3000),
+            MAX_SIZE,
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    let reviewer = Actor {
+        id: Some("u1".into()),
+        name: Some("審査 太郎".into()),
+    };
+    let items: Vec<NewTerminationItem> = [("data_deletion", true), ("special_accounts", false)]
+        .iter()
+        .enumerate()
+        .map(|(i, (kind, required))| NewTerminationItem {
+            kind: (*kind).to_owned(),
+            position: i64::try_from(i).unwrap_or(0) + 1,
+            responsible: "provider".into(),
+            required: *required,
+            due_on: Some("2026-06-30".into()),
+        })
+        .collect();
+    let c = db
+        .store
+        .open_termination_case(
+            &f.tenant,
+            &svc,
+            "2026-04-01",
+            "2026-06-30",
+            "契約満了",
+            &items,
+            &reviewer,
+            &oversight_entry(&f.tenant, "termination_opened"),
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    check(
+        c.status == "open"
+            && c.items.len() == 2
+            && c.items[0].kind == "data_deletion"
+            && c.items.iter().all(|i| i.state == "pending")
+            && c.certificate.is_none(),
+        format!("{c:?}"),
+    )?;
+    let second = db
+        .store
+        .open_termination_case(
+            &f.tenant,
+            &svc,
+            "2026-04-02",
+            "2026-07-31",
+            "",
+            &items,
+            &reviewer,
+            &oversight_entry(&f.tenant, "termination_opened"),
+            t0(),
+        )
+        .await;
+    check(
+        matches!(second, Err(StoreError::Conflict(_))),
+        format!("second open case: {second:?}"),
+    )?;
+    let close = |who: &'static str| {
+        let reviewer = reviewer.clone();
+        let entry = oversight_entry(&f.tenant, who);
+        let store = db.store.clone();
+        let id = c.id.clone();
+        async move {
+            store
+                .close_termination_case(&id, &reviewer, &entry, t0())
+                .await
+        }
+    };
+    check(
+        close("termination_closed").await.map_err(fail)? == CloseOutcome::NotReady,
+        "closing with nothing signed off",
+    )?;
+    let submission = ItemSubmission {
+        note: "全データを暗号化消去".into(),
+        evidence_ids: vec![cert.id.clone()],
+        due_on: Some("2026-07-15".into()),
+        organisation_id: None,
+    };
+    let submitted_entry = oversight_entry(&f.tenant, "termination_item_submitted");
+    let reviewed_entry = oversight_entry(&f.tenant, "termination_item_reviewed");
+    let submit = |expected: &'static str| {
+        db.store.submit_termination_item(
+            &c.id,
+            "data_deletion",
+            expected,
+            &submission,
+            &reviewer,
+            &submitted_entry,
+            t0(),
+        )
+    };
+    let s = submit("pending").await.map_err(fail)?;
+    let item = s.as_ref().map(|c| c.items[0].clone());
+    check(
+        item.as_ref().is_some_and(|i| {
+            i.state == "submitted"
+                && i.evidence_ids == [cert.id.clone()]
+                && i.due_on.as_deref() == Some("2026-07-15")
+                && i.submitted_by_name.as_deref() == Some("審査 太郎")
+        }),
+        format!("{item:?}"),
+    )?;
+    // The guard: submitting again "from pending" changes nothing.
+    check(
+        submit("pending").await.map_err(fail)?.is_none(),
+        "stale submit",
+    )?;
+    let review = |state: &'static str, comment: Option<&'static str>| {
+        db.store.review_termination_item(
+            &c.id,
+            "data_deletion",
+            state,
+            comment,
+            &reviewer,
+            &reviewed_entry,
+            t0(),
+        )
+    };
+    let r = review("returned", Some("バックアップの削除が未記載"))
+        .await
+        .map_err(fail)?;
+    check(
+        r.as_ref().is_some_and(|c| {
+            c.items[0].state == "returned"
+                && c.items[0].review_comment.as_deref() == Some("バックアップの削除が未記載")
+        }),
+        format!("{r:?}"),
+    )?;
+    check(
+        review("signed_off", None).await.map_err(fail)?.is_none(),
+        "returned is not reviewable",
+    )?;
+    check(
+        submit("returned").await.map_err(fail)?.is_some(),
+        "resubmitted",
+    )?;
+    check(
+        review("signed_off", None).await.map_err(fail)?.is_some(),
+        "signed off",
+    )?;
+    // The optional item stays pending; the certificate is still missing.
+    check(
+        close("termination_closed").await.map_err(fail)? == CloseOutcome::NotReady,
+        "closing without the certificate",
+    )?;
+    let with_cert = db
+        .store
+        .record_deletion_certificate(
+            &c.id,
+            &cert.id,
+            &cert.filename,
+            &cert.sha256,
+            "2026-07-01",
+            &reviewer,
+            &oversight_entry(&f.tenant, "deletion_certificate_recorded"),
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    check(
+        with_cert
+            .as_ref()
+            .and_then(|c| c.certificate.as_ref())
+            .is_some_and(|k| {
+                k.sha256 == cert.sha256
+                    && k.filename == "消去証明書.pdf"
+                    && k.issued_on == "2026-07-01"
+            }),
+        format!("{with_cert:?}"),
+    )?;
+    let closed = close("termination_closed").await.map_err(fail)?;
+    let CloseOutcome::Closed(closed) = closed else {
+        return Err(format!("not closed: {closed:?}").into());
+    };
+    check(
+        closed.status == "closed" && closed.closed_at == Some(t0()),
+        format!("{closed:?}"),
+    )?;
+    check(
+        close("termination_closed").await.map_err(fail)? == CloseOutcome::NotOpen,
+        "closed twice",
+    )?;
+    check(
+        submit("signed_off").await.map_err(fail)?.is_none(),
+        "closed case unchanged",
+    )?;
+    let history = db
+        .store
+        .termination_cases_of_service(&svc)
+        .await
+        .map_err(fail)?;
+    check(
+        history.len() == 1 && history[0].status == "closed" && history[0].items.len() == 2,
+        format!("{history:?}"),
+    )?;
+    check(
+        db.store
+            .termination_cases_in_tenant(&f.tenant)
+            .await
+            .map_err(fail)?
+            .len()
+            == 1,
+        "in tenant",
+    )?;
+    let actions = actions_of(&db, &f.tenant).await?;
+    check(
+        actions
+            == [
+                "termination_opened",
+                "termination_item_submitted",
+                "termination_item_reviewed",
+                "termination_item_submitted",
+                "termination_item_reviewed",
+                "deletion_certificate_recorded",
+                "termination_closed",
+            ],
+        format!("{actions:?}"),
+    )?;
+    check(
+        db.store.verify_audit().await.map_err(fail)?.is_intact(),
+        "chain intact",
+    )
+}
+
 const TESTS: &[(&str, TestFn)] = &[
     ("migrations_are_applied_once", |db| {
         Box::pin(migrations_are_applied_once(db))
@@ -2560,6 +2817,10 @@ const TESTS: &[(&str, TestFn)] = &[
     (
         "deliverable_versions_supersede_and_are_reviewed_once",
         |db| Box::pin(deliverable_versions_supersede_and_are_reviewed_once(db)),
+    ),
+    (
+        "termination_cases_walk_to_closure_one_guarded_transaction_each",
+        |db| Box::pin(termination_cases_walk_to_closure_one_guarded_transaction_each(db)),
     ),
     ("notifications_are_enqueued_once_per_dedupe_key", |db| {
         Box::pin(notifications_are_enqueued_once_per_dedupe_key(db))

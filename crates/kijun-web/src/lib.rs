@@ -22,6 +22,7 @@
 //! - [`ui_assessments`]: the UI of assessments.
 //! - [`ui_services`]: the UI of the service register: a service's full
 //!   record, and its edit forms for staff who may edit services.
+//! - [`ui_termination`]: the termination case page (更改・廃棄) and its forms.
 //! - [`tls`]: optional built-in TLS restricted to CRYPTREC-listed algorithms.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -44,6 +45,7 @@ pub mod tls;
 pub mod ui;
 pub mod ui_assessments;
 pub mod ui_services;
+pub mod ui_termination;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -238,6 +240,35 @@ pub fn router(state: AppState) -> Router {
         )
         // Oversight of services in operation (routes/oversight.rs).
         .merge(routes::oversight::router(state.config.max_evidence_bytes))
+        // Termination of services (routes/termination.rs).
+        .route(
+            "/services/{id}/termination-cases",
+            get(routes::termination::list_cases).post(routes::termination::open_case),
+        )
+        .route(
+            "/termination-cases/{id}",
+            get(routes::termination::get_case),
+        )
+        .route(
+            "/termination-cases/{id}/items/{kind}/submit",
+            post(routes::termination::submit_item),
+        )
+        .route(
+            "/termination-cases/{id}/items/{kind}/review",
+            post(routes::termination::review_item),
+        )
+        .route(
+            "/termination-cases/{id}/certificate",
+            put(routes::termination::record_certificate),
+        )
+        .route(
+            "/termination-cases/{id}/certificate-request",
+            get(routes::termination::certificate_request),
+        )
+        .route(
+            "/termination-cases/{id}/close",
+            post(routes::termination::close_case),
+        )
         // Availability monitoring (routes/monitoring.rs, monitor.rs).
         .route(
             "/services/{id}/monitoring",
@@ -279,6 +310,28 @@ pub fn router(state: AppState) -> Router {
             get(ui_services::services_page).post(ui_services::services_create),
         )
         .route("/services/{id}", get(ui_services::service_page))
+        // Termination cases (ui_termination.rs).
+        .route(
+            "/services/{id}/termination-cases",
+            post(ui_termination::open_case),
+        )
+        .route("/termination-cases/{id}", get(ui_termination::case_page))
+        .route(
+            "/termination-cases/{id}/items/{kind}/submit",
+            post(ui_termination::submit_item),
+        )
+        .route(
+            "/termination-cases/{id}/items/{kind}/review",
+            post(ui_termination::review_item),
+        )
+        .route(
+            "/termination-cases/{id}/certificate",
+            post(ui_termination::record_certificate),
+        )
+        .route(
+            "/termination-cases/{id}/close",
+            post(ui_termination::close_case),
+        )
         .route(
             "/services/{id}/basic",
             get(ui_services::basic_page).post(ui_services::basic_submit),

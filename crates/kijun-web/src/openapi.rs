@@ -205,6 +205,18 @@ pub const ERROR_CODES: &[(&str, &[u16], &str, &str)] = &[
         "The item is not submitted (open or returned), so it cannot be accepted or returned",
     ),
     (
+        "invalid_transition",
+        &[409],
+        "終了手続の項目の状態、または完了（クローズ）済みの終了手続では、この操作はできない（確認済みの項目の再提出、未提出の項目の確認など）",
+        "The termination item's state (or the closed case) does not allow the action, e.g. re-submitting a signed-off item or reviewing one not submitted",
+    ),
+    (
+        "case_not_closable",
+        &[409],
+        "終了手続を完了できない: 確認済みでない必須項目がある、またはデータ消去証明書が記録されていない。error.problems に未了のもの（value は項目 ID または certificate）をすべて列挙する",
+        "The termination case cannot close: required items are not signed off or the deletion certificate is missing; error.problems lists every one (value: the item id or `certificate`)",
+    ),
+    (
         "review_incomplete",
         &[409],
         "すべての項目を受理 (accepted) するまで、承認・条件付き承認は記録できない（不承認はいつでも記録できる）",
@@ -3006,9 +3018,10 @@ fn components() -> Value {
     dashboard_schemas(&mut schemas);
     oversight_schemas(&mut schemas);
     notification_schemas(&mut schemas);
+    termination_schemas(&mut schemas);
     json!({
         "schemas": schemas,
-        "parameters": oversight_parameters(parameters()),
+        "parameters": termination_parameters(oversight_parameters(parameters())),
         "headers": {
             "RetryAfter": {
                 "description": "再試行までの秒数（1以上） / Seconds to wait before retrying",
@@ -4873,6 +4886,7 @@ fn notification_ops() -> Vec<Op> {
     ]
     .into_iter()
     .chain(oversight_ops())
+    .chain(termination_ops())
     .collect()
 }
 
@@ -5051,6 +5065,7 @@ fn tags() -> Value {
         {"name": "dashboard", "description": "テナントのダッシュボード。テナントのスタッフと閲覧者のみ、事業者と他テナントは 404 / A tenant's dashboard, for its staff and viewers; vendors and other tenants get 404"},
         {"name": "notifications", "description": "通知（メール・署名付き Webhook）: テナントの通知先の管理、配信記録、テスト通知。テナント管理者とシステム管理者のみ / Notifications by e-mail and signed webhook: the tenant's channels, the delivery log, test notifications; tenant administrators and system administrators only"},
         {"name": "oversight", "description": "運用中のサービスの監督: 障害・問合せ・インシデント・告知・セキュリティ対策実施計画・課題とリスクの記録（CSV の取り込みを含む）、提出物と版、SLA 設定、アラート。テナントのスタッフは読み書き、閲覧者は読むだけ、サービスの組織の事業者は自分の組織の記録を登録・更新する。それ以外は 404 / Oversight of services in operation: records (with CSV import), deliverables and versions, SLA settings, alerts; staff read and write, viewers read, the service's vendors file their own organisation's records; anything else 404"},
+        {"name": "termination", "description": "サービスの終了手続（更改・廃棄）: 終了の告知日と終了日（1 か月前の規則の判定）、チェックリスト（移行方法、データの返還、バックアップ・複製を含む削除と方式、媒体・機器の廃棄、アカウントの廃棄、廃棄の実施報告書）の提出・確認・差戻し、データ消去証明書の記録と提出依頼書、完了。テナントのスタッフはすべて、閲覧者は読むだけ、サービスの組織の事業者は自分の担当の項目を読み・提出する。それ以外は 404。規則は docs/termination.md / Termination of a service: the notice and the one-month rule, the checklist (submit, sign off, return), the deletion certificate and its request letter, closing; staff do everything, viewers read, the service's vendors read and submit their own items; anything else 404"},
         {"name": "audit", "description": "監査ログ / Audit log"},
         {"name": "backups", "description": "バックアップ（システム管理者のみ、実行は監査ログに記録） / Backups: system administrators only, every run audit-logged"},
         {"name": "meta", "description": "API 定義 / API description"},
@@ -6194,6 +6209,334 @@ fn oversight_ops() -> Vec<Op> {
     ops
 }
 
+// ---------------------------------------------------------------------------
+// Termination of services (routes/termination.rs)
+
+fn termination_parameters(mut params: Value) -> Value {
+    let kinds: Vec<&str> = kijun_core::termination::ItemKind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .collect();
+    let extra = json!({
+        "TerminationCaseId": {"name": "id", "in": "path", "required": true, "schema": {"type": "string"},
+            "description": "終了手続 ID（見えないものは 404） / Termination case id; one not visible is 404"},
+        "TerminationItemKind": {"name": "kind", "in": "path", "required": true, "schema": {"type": "string", "enum": kinds},
+            "description": "チェックリストの項目 ID。その他、または事業者の担当でない項目は 404 / The checklist item id; anything else, or an item not the vendor's, is 404"},
+    });
+    if let (Value::Object(p), Value::Object(e)) = (&mut params, extra) {
+        p.extend(e);
+    }
+    params
+}
+
+fn termination_schemas(schemas: &mut Map<String, Value>) {
+    use kijun_core::termination::ItemKind;
+    let kinds: Vec<&str> = ItemKind::ALL.iter().map(|k| k.as_str()).collect();
+    schemas.insert(
+        "OpenTerminationCase".into(),
+        object(
+            "終了手続の開始 / Opening a termination case",
+            &["announced_on", "effective_on"],
+            true,
+            vec![
+                ("announced_on", date("事業者が終了を告知した日 / The day the termination was announced")),
+                ("effective_on", date("サービスの終了日（告知日より前は 400） / The day the service ends; before the notice: 400")),
+                ("due_on", nullable_date("全項目の期限。省略で終了日 / Every item's due date; default: the effective date")),
+                ("note", json!({"type": "string", "maxLength": 2000, "description": "メモ / Note"})),
+            ],
+        ),
+    );
+    schemas.insert(
+        "SubmitTerminationItem".into(),
+        object(
+            "項目の提出 / Submitting an item",
+            &["note"],
+            true,
+            vec![
+                ("note", json!({"type": "string", "minLength": 1, "maxLength": 4000, "description": "実施内容（空は 400） / What was done; blank: 400"})),
+                ("evidence_ids", json!({"type": "array", "maxItems": 50, "items": {"type": "string"}, "description": "証跡ファイル ID（証跡ファイルの登録で得たもの。同じテナントのもの、事業者は自分の組織の利用者が登録したもの） / Evidence ids from the evidence upload (of the tenant; a vendor: its organisation's)"})),
+                ("due_on", nullable_date("新しい期限。省略で変更しない / A new due date; omitted: unchanged")),
+            ],
+        ),
+    );
+    schemas.insert(
+        "ReviewTerminationItem".into(),
+        object(
+            "項目の確認 / A reviewer's decision on an item",
+            &["decision"],
+            true,
+            vec![
+                ("decision", string_enum("sign_off = 確認済み, return = 差戻し / Decision", &["sign_off", "return"])),
+                ("comment", json!({"type": ["string", "null"], "maxLength": 2000, "description": "コメント（差戻しでは必須） / Comment (required to return)"})),
+            ],
+        ),
+    );
+    schemas.insert(
+        "DeletionCertificateInput".into(),
+        object(
+            "データ消去証明書の記録 / Recording the deletion certificate",
+            &["evidence_id", "issued_on"],
+            true,
+            vec![
+                ("evidence_id", string("証明書のファイル（このテナントの証跡ファイル） / The certificate file (evidence of this tenant)")),
+                ("issued_on", date("証明書の発行日 / The certificate's issue date")),
+            ],
+        ),
+    );
+    schemas.insert(
+        "DeletionCertificate".into(),
+        object(
+            "記録されたデータ消去証明書 / The recorded deletion certificate",
+            &["evidence_id", "filename", "sha256", "issued_on", "recorded_at"],
+            false,
+            vec![
+                ("evidence_id", string("証跡ファイル ID / Evidence id")),
+                ("filename", string("登録時のファイル名 / The file name as uploaded")),
+                ("sha256", json!({"type": "string", "pattern": "^[0-9a-f]{64}$", "description": "登録時のファイルの SHA-256 / The file's SHA-256 at upload"})),
+                ("issued_on", date("発行日 / Issue date")),
+                ("recorded_at", timestamp("記録日時 / Recorded at")),
+                ("recorded_by", nullable_string("記録した利用者の ID / Who recorded it")),
+            ],
+        ),
+    );
+    schemas.insert(
+        "TerminationItem".into(),
+        object(
+            "チェックリストの項目 / A checklist item",
+            &["kind", "label", "seed_refs", "position", "responsible", "required", "state", "note", "evidence_ids"],
+            false,
+            vec![
+                ("kind", string_enum("項目 ID / Item id", &kinds)),
+                ("label", string("項目名（基準の文言） / Label, in the seeds' words")),
+                ("seed_refs", strings("根拠（カタログ ID と要求事項 ID） / Where it comes from")),
+                ("position", integer("順番 / Position")),
+                ("responsible", string_enum("担当: provider = 外部サービス提供者, integrator = 導入事業者, municipality = 当局 / Responsible party", &["provider", "integrator", "municipality"])),
+                ("required", boolean("完了に必要か（特殊アカウントは該当する場合のみ） / Required for closing")),
+                ("due_on", nullable_date("期限 / Due date")),
+                ("state", string_enum("状態: pending = 未提出, submitted = 確認待ち, returned = 差戻し, signed_off = 確認済み / State", &["pending", "submitted", "returned", "signed_off"])),
+                ("note", string("最新の提出の実施内容 / The latest submission's note")),
+                ("evidence_ids", strings("最新の提出の証跡ファイル / The latest submission's evidence")),
+                ("organisation_id", nullable_string("提出した事業者の組織（スタッフは null） / Submitting organisation; null: staff")),
+                ("submitted_at", nullable_timestamp("提出日時 / Submitted at")),
+                ("submitted_by", nullable_string("提出した利用者の ID / Who submitted")),
+                ("submitted_by_name", nullable_string("その表示名 / Their display name")),
+                ("review_comment", nullable_string("確認のコメント（差戻しの理由） / Reviewer's comment")),
+                ("reviewed_at", nullable_timestamp("確認日時 / Reviewed at")),
+                ("reviewed_by", nullable_string("確認した利用者の ID / Reviewer")),
+                ("reviewed_by_name", nullable_string("その表示名 / Their display name")),
+            ],
+        ),
+    );
+    schemas.insert(
+        "TerminationCase".into(),
+        object(
+            "終了手続 / A termination case",
+            &["id", "tenant_id", "service_id", "status", "announced_on", "effective_on", "note", "opened_at", "updated_at", "items", "notice"],
+            false,
+            vec![
+                ("id", string("ID / Id")),
+                ("tenant_id", string("テナント ID / Tenant id")),
+                ("service_id", string("サービス ID / Service id")),
+                ("status", string_enum("open = 手続中, closed = 完了 / Status", &["open", "closed"])),
+                ("announced_on", date("告知日 / Announced on")),
+                ("effective_on", date("終了日 / Effective on")),
+                ("note", string("メモ / Note")),
+                ("certificate", nullable_ref("DeletionCertificate")),
+                ("opened_at", timestamp("開始日時 / Opened at")),
+                ("opened_by", nullable_string("開始した利用者の ID / Who opened it")),
+                ("closed_at", nullable_timestamp("完了日時 / Closed at")),
+                ("closed_by", nullable_string("完了した利用者の ID / Who closed it")),
+                ("updated_at", timestamp("更新日時 / Updated at")),
+                ("items", json!({"type": "array", "items": schema_ref("TerminationItem"), "description": "見える項目（事業者は自分の担当のものだけ）、チェックリストの順 / The visible items (a vendor: its own), in checklist order"})),
+                ("notice", object(
+                    "告知の判定（seed-003 1-3 の 1 か月前の規則） / The notice check (one month before)",
+                    &["announced_on", "effective_on", "deadline", "on_time", "message"],
+                    false,
+                    vec![
+                        ("announced_on", date("告知日 / Announced on")),
+                        ("effective_on", date("終了日 / Effective on")),
+                        ("deadline", date("告知の期限（終了日の 1 か月前の同日、その日がなければ月末） / The last day the notice could be given")),
+                        ("on_time", boolean("期限までに告知されたか / Announced on or before the deadline")),
+                        ("message", string("判定の説明 / The finding")),
+                    ],
+                )),
+                ("closure", json!({
+                    "type": ["object", "null"],
+                    "description": "完了の判定（事業者には null） / The closure check (null for vendors)",
+                    "properties": {
+                        "ready": {"type": "boolean", "description": "完了できるか / May close"},
+                        "unsigned_items": {"type": "array", "items": {"type": "string", "enum": kinds}, "description": "確認済みでない必須項目 / Required items not signed off"},
+                        "certificate_recorded": {"type": "boolean", "description": "証明書が記録されているか / Certificate recorded"},
+                        "missing": {"type": "array", "items": {"type": "string"}, "description": "未了のもの（日本語） / What is missing, in Japanese"},
+                    },
+                })),
+            ],
+        ),
+    );
+}
+
+const TERMINATION_RULE: &str = "テナントのスタッフはすべて、閲覧者は読むだけ（変更は 403）、サービスの提供者・導入事業者の組織の事業者は自分の担当の項目だけを読み・提出する（確認・証明書・完了は 403）。他テナント・他の事業者のサービス、担当でない項目は 404 / Tenant staff do everything, viewers read (writes 403), users of the service's provider or integrator organisation read and submit only their own items (review, certificate, close: 403); another tenant's or vendor's service and items not theirs are 404";
+
+#[allow(clippy::too_many_lines)]
+fn termination_ops() -> Vec<Op> {
+    let case = || json_response("終了手続 / The case", schema_ref("TerminationCase"));
+    let case_params = || vec![param_ref("TerminationCaseId")];
+    let item_params = || {
+        vec![
+            param_ref("TerminationCaseId"),
+            param_ref("TerminationItemKind"),
+        ]
+    };
+    vec![
+        Op {
+            method: "POST",
+            path: "/services/{id}/termination-cases",
+            id: "openTerminationCase",
+            tag: "termination",
+            summary: "終了手続の開始 / Open a termination case",
+            description: "サービスの終了手続をチェックリストのすべての項目（担当・期限つき）とともに開始する。応答の notice に 1 か月前の規則の判定（告知が遅い場合は on_time = false）。完了していない手続があれば 409 conflict。テナントのスタッフのみ。監査ログ (termination_opened) に記録する。 / Opens a case with the whole checklist (responsible party and due date per item); the response's notice gives the one-month check. An open case already: 409. Tenant staff only. Audit-logged.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("ServiceId")],
+            body: RequestBody::Json("OpenTerminationCase"),
+            ok: (201, case()),
+            errors: vec![
+                (403, vec!["forbidden"]),
+                (404, vec!["not_found"]),
+                (409, vec!["conflict"]),
+            ],
+            can_fail: true,
+        },
+        Op {
+            method: "GET",
+            path: "/services/{id}/termination-cases",
+            id: "listTerminationCases",
+            tag: "termination",
+            summary: "サービスの終了手続の履歴 / A service's termination history",
+            description: TERMINATION_RULE,
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("ServiceId")],
+            body: RequestBody::Empty,
+            ok: (
+                200,
+                json_response(
+                    "終了手続（古い順） / The cases, oldest first",
+                    array_of("TerminationCase"),
+                ),
+            ),
+            errors: vec![(404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "GET",
+            path: "/termination-cases/{id}",
+            id: "getTerminationCase",
+            tag: "termination",
+            summary: "終了手続 / A termination case",
+            description: TERMINATION_RULE,
+            auth: Auth::Full,
+            bearer: true,
+            params: case_params(),
+            body: RequestBody::Empty,
+            ok: (200, case()),
+            errors: vec![(404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "POST",
+            path: "/termination-cases/{id}/items/{kind}/submit",
+            id: "submitTerminationItem",
+            tag: "termination",
+            summary: "項目の提出 / Submit an item",
+            description: "項目の実施内容・証跡ファイル・期限を提出する（未提出・確認待ち・差戻しから確認待ちへ）。確認済みの項目や完了した手続は 409 invalid_transition。テナントのスタッフ、または担当の組織の事業者。閲覧者は 403。監査ログ (termination_item_submitted) に記録する。 / Submits an item's note, evidence and due date (pending, submitted or returned → submitted); a signed-off item or closed case: 409. Tenant staff or the responsible vendor; viewers 403. Audit-logged.",
+            auth: Auth::Full,
+            bearer: true,
+            params: item_params(),
+            body: RequestBody::Json("SubmitTerminationItem"),
+            ok: (200, case()),
+            errors: vec![
+                (403, vec!["forbidden"]),
+                (404, vec!["not_found"]),
+                (409, vec!["invalid_transition"]),
+            ],
+            can_fail: true,
+        },
+        Op {
+            method: "POST",
+            path: "/termination-cases/{id}/items/{kind}/review",
+            id: "reviewTerminationItem",
+            tag: "termination",
+            summary: "項目の確認・差戻し / Sign off or return an item",
+            description: "確認待ちの項目を確認済み (sign_off) にするか、理由 (comment) を付けて差し戻す (return)。それ以外の状態は 409 invalid_transition。テナントのスタッフのみ（閲覧者・事業者は 403）。監査ログ (termination_item_reviewed) に記録する。 / Signs a submitted item off or returns it with a comment; any other state: 409. Tenant staff only. Audit-logged.",
+            auth: Auth::Full,
+            bearer: true,
+            params: item_params(),
+            body: RequestBody::Json("ReviewTerminationItem"),
+            ok: (200, case()),
+            errors: vec![
+                (403, vec!["forbidden"]),
+                (404, vec!["not_found"]),
+                (409, vec!["invalid_transition"]),
+            ],
+            can_fail: true,
+        },
+        Op {
+            method: "PUT",
+            path: "/termination-cases/{id}/certificate",
+            id: "recordDeletionCertificate",
+            tag: "termination",
+            summary: "データ消去証明書の記録 / Record the deletion certificate",
+            description: "事業者のデータ消去証明書（登録済みの証跡ファイル）を記録する: ファイル名と SHA-256 は登録時のもの、発行日は本文から。完了した手続は 409。テナントのスタッフのみ。監査ログ (deletion_certificate_recorded) に記録する。 / Records the vendor's certificate from an uploaded evidence file (its name and SHA-256 as uploaded) and the issue date; a closed case: 409. Tenant staff only. Audit-logged.",
+            auth: Auth::Full,
+            bearer: true,
+            params: case_params(),
+            body: RequestBody::Json("DeletionCertificateInput"),
+            ok: (200, case()),
+            errors: vec![
+                (403, vec!["forbidden"]),
+                (404, vec!["not_found"]),
+                (409, vec!["invalid_transition"]),
+            ],
+            can_fail: true,
+        },
+        Op {
+            method: "GET",
+            path: "/termination-cases/{id}/certificate-request",
+            id: "getDeletionCertificateRequest",
+            tag: "termination",
+            summary: "「データ消去証明書」提出依頼書 / The deletion certificate request letter",
+            description: "外部サービス提供者あての「データ消去証明書」提出依頼書（対象、証明書の記載事項と根拠、チェックリストの状況）を PDF または印刷用 HTML で返す。手続が見える利用者なら誰でも。出力は監査ログ (deletion_certificate_request_exported) に記録する。 / The request letter to the provider (scope, what the certificate must state with its sources, the checklist) as PDF or printable HTML; anyone who sees the case. Logged.",
+            auth: Auth::Full,
+            bearer: true,
+            params: vec![param_ref("TerminationCaseId"), param_ref("ReportFormat")],
+            body: RequestBody::Empty,
+            ok: (200, report_content("提出依頼書 / The request letter")),
+            errors: vec![(400, vec!["invalid_field"]), (404, vec!["not_found"])],
+            can_fail: true,
+        },
+        Op {
+            method: "POST",
+            path: "/termination-cases/{id}/close",
+            id: "closeTerminationCase",
+            tag: "termination",
+            summary: "終了手続の完了 / Close a termination case",
+            description: "すべての必須項目が確認済みで、データ消去証明書が記録されていれば完了する。そうでなければ 409 case_not_closable（error.problems に未了のものをすべて）。完了済みは 409 invalid_transition。テナントのスタッフのみ。監査ログ (termination_closed) に記録する。 / Closes the case when every required item is signed off and the certificate is recorded; else 409 case_not_closable listing every missing one. Already closed: 409 invalid_transition. Tenant staff only. Audit-logged.",
+            auth: Auth::Full,
+            bearer: true,
+            params: case_params(),
+            body: RequestBody::Empty,
+            ok: (200, case()),
+            errors: vec![
+                (403, vec!["forbidden"]),
+                (404, vec!["not_found"]),
+                (409, vec!["invalid_transition", "case_not_closable"]),
+            ],
+            can_fail: true,
+        },
+    ]
+}
+
 /// The OpenAPI 3.1 document of the JSON API, paths relative to `/api/v1`.
 pub fn document() -> Value {
     let mut paths = Map::new();
@@ -6529,7 +6872,7 @@ mod tests {
         assert_eq!(from_list, from_doc);
         assert!(from_list.contains(&("GET".to_owned(), "/api/v1/openapi.json".to_owned())));
         assert!(from_list.contains(&("GET".to_owned(), "/api/v1/tenants/{id}".to_owned())));
-        assert_eq!(listed.len(), 128);
+        assert_eq!(listed.len(), 136);
     }
 
     static NULL: Value = Value::Null;
@@ -6979,6 +7322,90 @@ mod tests {
     }
 
     /// What the server stores and computes conforms to the response schemas.
+    #[test]
+    fn termination_case_views_match_their_schema() -> Result<(), Box<dyn std::error::Error>> {
+        use crate::routes::oversight::OversightAccess;
+        use crate::routes::termination::case_view;
+        use kijun_store::assessment::ServiceRecord;
+        use kijun_store::termination::{DeletionCertificate, TerminationCase, TerminationItem};
+        let doc = document();
+        let now = jiff::Timestamp::now();
+        let service = ServiceRecord {
+            id: "s".into(),
+            tenant_id: "t".into(),
+            name: "文書管理サービス".into(),
+            purpose: "文書管理".into(),
+            department: "総務課".into(),
+            provider_org_id: Some("o".into()),
+            integrator_org_id: Some("i".into()),
+            details: json!({}),
+            created_at: now,
+            updated_at: now,
+        };
+        let item = |kind: &str, responsible: &str, submitted: bool| TerminationItem {
+            kind: kind.into(),
+            position: 1,
+            responsible: responsible.into(),
+            required: true,
+            due_on: Some("2026-05-31".into()),
+            state: if submitted { "submitted" } else { "pending" }.into(),
+            note: if submitted { "削除済み" } else { "" }.into(),
+            evidence_ids: if submitted { vec!["e".into()] } else { vec![] },
+            organisation_id: submitted.then(|| "o".to_owned()),
+            submitted_at: submitted.then_some(now),
+            submitted_by: submitted.then(|| "u".to_owned()),
+            submitted_by_name: submitted.then(|| "提供者".to_owned()),
+            review_comment: None,
+            reviewed_at: None,
+            reviewed_by: None,
+            reviewed_by_name: None,
+        };
+        let mut case = TerminationCase {
+            id: "c".into(),
+            tenant_id: "t".into(),
+            service_id: "s".into(),
+            status: "open".into(),
+            announced_on: "2026-05-01".into(),
+            effective_on: "2026-05-31".into(),
+            note: String::new(),
+            certificate: None,
+            opened_at: now,
+            opened_by: Some("u".into()),
+            closed_at: None,
+            closed_by: None,
+            updated_at: now,
+            items: vec![
+                item("data_deletion", "provider", true),
+                item("data_return", "integrator", false),
+            ],
+        };
+        for access in [
+            OversightAccess::Manage,
+            OversightAccess::Read,
+            OversightAccess::Vendor("o".into()),
+        ] {
+            let v = case_view(&case, &service, &access).map_err(|e| e.message)?;
+            assert_conforms(&doc, "TerminationCase", &v);
+        }
+        case.certificate = Some(DeletionCertificate {
+            evidence_id: "e".into(),
+            filename: "証明書.pdf".into(),
+            sha256: "0".repeat(64),
+            issued_on: "2026-06-01".into(),
+            recorded_at: now,
+            recorded_by: None,
+        });
+        case.status = "closed".into();
+        case.closed_at = Some(now);
+        let v = case_view(&case, &service, &OversightAccess::Manage).map_err(|e| e.message)?;
+        assert_conforms(&doc, "TerminationCase", &v);
+        // A vendor of the provider sees only the provider's item.
+        let v = case_view(&case, &service, &OversightAccess::Vendor("o".into()))
+            .map_err(|e| e.message)?;
+        assert_eq!(v["items"].as_array().map(Vec::len), Some(1));
+        Ok(())
+    }
+
     #[test]
     fn stored_and_computed_shapes_match_their_schemas() -> Result<(), Box<dyn std::error::Error>> {
         use kijun_core::answer::{Answer, AnswerSet, Remediation, Status};

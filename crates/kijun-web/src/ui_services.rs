@@ -38,7 +38,7 @@ use crate::error::{ApiError, ApiJson};
 use crate::principal::{Principal, Via};
 use crate::routes::assessments::{self, ServiceInput};
 use crate::state::AppState;
-use crate::ui::{CsrfField, Nav, UiForm, UiUser, jp_date};
+use crate::ui::{CsrfField, Nav, UiForm, UiUser, jp_civil_date, jp_date};
 use crate::ui_assessments::{
     AssessmentRow, error_response, page_tenant, phase_label, status_label, verdict_label,
 };
@@ -574,7 +574,21 @@ struct ServicePage {
     /// The profile says there is no subcontracting, yet some are recorded.
     subcontracting_mismatch: bool,
     assessments: Vec<AssessmentRow>,
+    /// The service's termination cases (its termination history).
+    terminations: Vec<TerminationRow>,
     catalogs: Vec<(String, String)>,
+}
+
+/// One termination case on the service's page.
+struct TerminationRow {
+    id: String,
+    effective: String,
+    announced: String,
+    notice: &'static str,
+    status: &'static str,
+    signed_off: usize,
+    total: usize,
+    closed: String,
 }
 
 /// The service's page (with `error` shown above it, e.g. from a form that
@@ -614,6 +628,25 @@ pub async fn service_view(
         let mut subcontractors = Vec::new();
         tree_rows(&details.subcontractors, &[], &mut subcontractors);
         let list = state.store.assessments_in_tenant(&s.tenant_id).await?;
+        let cases = state.store.termination_cases_of_service(&s.id).await?;
+        let day = |d: Option<jiff::civil::Date>| d.map(jp_civil_date).unwrap_or_default();
+        let terminations = crate::routes::termination::history_rows(&cases)
+            .into_iter()
+            .map(|h| TerminationRow {
+                effective: day(h.effective_on),
+                announced: day(h.announced_on),
+                notice: if h.notice_on_time {
+                    "期限内"
+                } else {
+                    "期限後（1か月前までに告知されていない）"
+                },
+                status: h.status,
+                signed_off: h.signed_off,
+                total: h.total,
+                closed: h.closed_at.map(jp_date).unwrap_or_default(),
+                id: h.id,
+            })
+            .collect();
         Ok::<_, ApiError>(ServicePage {
             nav: Nav::of(p),
             error,
@@ -663,6 +696,7 @@ pub async fn service_view(
                     id: a.id,
                 })
                 .collect(),
+            terminations,
             catalogs: state
                 .catalogs
                 .iter()

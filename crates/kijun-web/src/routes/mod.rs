@@ -16,6 +16,7 @@ pub mod monthly;
 pub mod notify;
 pub mod oversight;
 pub mod reports;
+pub mod termination;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;

@@ -140,7 +140,7 @@ impl OversightAccess {
         }
     }
 
-    fn require_manage(&self) -> Result<(), ApiError> {
+    pub fn require_manage(&self) -> Result<(), ApiError> {
         match self {
             OversightAccess::Manage => Ok(()),
             _ => Err(ApiError::forbidden()),
@@ -1261,7 +1261,7 @@ pub async fn put_deliverable(
 
 /// Each evidence id must be a file of the service's tenant; a vendor may
 /// link only files uploaded by its own organisation's users.
-async fn check_evidence(
+pub(crate) async fn check_evidence(
     state: &AppState,
     service: &ServiceRecord,
     access: &OversightAccess,
