@@ -438,7 +438,11 @@ fn a_seeded_month_downloads_as_pdf_html_and_xlsx_and_other_vendors_get_404() {
     let (status, v1) = prov.call(
         "POST",
         &format!("{base}/deliverables/monthly_report/2026-05/versions"),
-        json!({"note": "5月分", "improvement_plan": "ストレージ監視間隔の短縮"}),
+        // Its own figures: availability and late inquiries disagree with kijun's.
+        json!({"note": "5月分", "improvement_plan": "ストレージ監視間隔の短縮",
+               "reported_figures": {"availability_percent": "99.95", "major_failures": 1,
+                                    "longest_major_recovery_minutes": 420, "late_inquiries": 0,
+                                    "major_failures_fiscal_year": 1}}),
     );
     assert_eq!(status, 201, "{v1}");
 
@@ -479,8 +483,20 @@ fn a_seeded_month_downloads_as_pdf_html_and_xlsx_and_other_vendors_get_404() {
     assert_eq!(status, 200);
     assert!(ct.starts_with("text/html"), "{ct}");
     let html = String::from_utf8(html).unwrap();
-    for needle in SECTIONS.iter().copied().chain([availability, "7時間0分"]) {
+    for needle in SECTIONS.iter().copied().chain([
+        availability,
+        "7時間0分",
+        "事業者の報告値との相違",
+        "相違 2 項目",
+        "99.95%",
+        "98.99%",
+        "回答期限を超えた問合せ",
+    ]) {
         assert!(html.contains(needle), "{needle} not in the HTML");
+    }
+    // Figures on which the vendor agrees are not listed as differences.
+    for agreed in ["重大障害の年度累計", "重大障害の最長復旧時間", "420 分"] {
+        assert!(!html.contains(agreed), "{agreed} listed as a difference");
     }
 
     // xlsx, opened by LibreOffice.

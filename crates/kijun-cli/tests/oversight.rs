@@ -1022,3 +1022,108 @@ fn sla_settings_and_deliverable_due_dates_drive_the_alerts() {
         "{list}"
     );
 }
+
+#[test]
+fn an_excel_import_is_checked_like_csv_and_stored_all_or_nothing() {
+    use kijun_exchange::testing::{TestCell as C, workbook};
+    let s = TestServer::start();
+    let mut w = world(&s);
+    let svc = w.service.clone();
+    let import = format!("/api/v1/services/{svc}/outages/import");
+    let header = || {
+        vec![
+            C::Text("発生日時"),
+            C::Text("復旧日時"),
+            C::Text("重大障害"),
+            C::Text("検知"),
+            C::Text("内容"),
+        ]
+    };
+    // Real Excel date-time cells, a boolean cell, Japanese labels; row 3 is
+    // bad (recovered before it started) and row 4 has an unknown choice.
+    let bad = workbook(
+        "障害記録",
+        &[
+            header(),
+            vec![
+                C::DateTime("2026-05-10 01:00:00"),
+                C::DateTime("2026-05-10 07:00:00"),
+                C::Bool(true),
+                C::Text("監視"),
+                C::Text("全機能停止"),
+            ],
+            vec![
+                C::DateTime("2026-05-12 09:00:00"),
+                C::DateTime("2026-05-12 08:00:00"),
+                C::Bool(false),
+                C::Text("電話連絡"),
+                C::Text("逆転"),
+            ],
+        ],
+    );
+    let (status, body) = w
+        .reviewer
+        .raw(&import, bad, kijun_exchange::XLSX_MEDIA_TYPE);
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_csv");
+    let problems = body["error"]["problems"].as_array().unwrap();
+    assert!(
+        problems
+            .iter()
+            .all(|p| p["sheet"] == "障害記録" && p["row"] == 3),
+        "{body}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p["heading"] == "detected_by" && p["value"] == "電話連絡"),
+        "{body}"
+    );
+    let (_, list) = w.reviewer.get(&format!("/api/v1/services/{svc}/outages"));
+    assert_eq!(list, json!([]), "nothing stored");
+    // Not a workbook at all.
+    let (status, body) = w.reviewer.raw(
+        &import,
+        b"start\n".to_vec(),
+        kijun_exchange::XLSX_MEDIA_TYPE,
+    );
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_csv")),
+        "{body}"
+    );
+
+    let good = workbook(
+        "障害記録",
+        &[
+            header(),
+            vec![
+                C::DateTime("2026-05-10 01:00:00"),
+                C::DateTime("2026-05-10 07:00:00"),
+                C::Bool(true),
+                C::Text("監視"),
+                C::Text("全機能停止"),
+            ],
+            vec![
+                C::DateTime("2026-05-12 09:00:00"),
+                C::Empty,
+                C::Number(0.0),
+                C::Text("manual"),
+                C::Text("画面の遅延"),
+            ],
+        ],
+    );
+    let (status, body) = w
+        .reviewer
+        .raw(&import, good, kijun_exchange::XLSX_MEDIA_TYPE);
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["imported"], 2);
+    let (_, list) = w.reviewer.get(&format!("/api/v1/services/{svc}/outages"));
+    let list = list.as_array().unwrap();
+    // Excel keeps no zone: the cells are Japan time.
+    assert_eq!(list[0]["start"], "2026-05-09T16:00:00Z");
+    assert_eq!(list[0]["end"], "2026-05-09T22:00:00Z");
+    assert_eq!(list[0]["major"], true);
+    assert_eq!(list[1]["major"], false);
+    assert_eq!(list[1]["end"], Value::Null);
+}

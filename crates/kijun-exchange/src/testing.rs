@@ -145,3 +145,50 @@ pub fn part(xlsx: &[u8], name: &str) -> String {
     f.read_to_string(&mut s).unwrap();
     s
 }
+
+/// A cell of [`workbook`].
+pub enum TestCell<'a> {
+    Text(&'a str),
+    /// A date-time cell, `YYYY-MM-DD HH:MM:SS`, formatted as Excel shows dates.
+    DateTime(&'a str),
+    Bool(bool),
+    Number(f64),
+    Empty,
+}
+
+/// A one-sheet workbook as a person would type it in Excel (real date-time
+/// and boolean cells), for tests of the records import.
+pub fn workbook(sheet: &str, rows: &[Vec<TestCell<'_>>]) -> Vec<u8> {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet).unwrap();
+    let when = Format::new().set_num_format("yyyy/m/d h:mm");
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            let (r, c) = (r as u32, c as u16);
+            match cell {
+                TestCell::Text(t) => {
+                    ws.write_string(r, c, *t).unwrap();
+                }
+                TestCell::DateTime(t) => {
+                    ws.write_datetime_with_format(
+                        r,
+                        c,
+                        ExcelDateTime::parse_from_str(t).unwrap(),
+                        &when,
+                    )
+                    .unwrap();
+                }
+                TestCell::Bool(b) => {
+                    ws.write_boolean(r, c, *b).unwrap();
+                }
+                TestCell::Number(n) => {
+                    ws.write_number(r, c, *n).unwrap();
+                }
+                TestCell::Empty => {}
+            }
+        }
+    }
+    wb.save_to_buffer().unwrap()
+}

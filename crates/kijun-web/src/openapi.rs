@@ -3093,8 +3093,9 @@ enum RequestBody {
     /// A raw evidence file, in one of [`EVIDENCE_MEDIA_TYPES`], its type
     /// declared by the `Content-Type` header (not `ApiJson`: no 415).
     File,
-    /// A raw file of the given media type (e.g. a filled-in checklist).
-    Raw(&'static str),
+    /// A raw file of one of the given media types (e.g. a filled-in
+    /// checklist).
+    Raw(&'static [&'static str]),
 }
 
 struct Op {
@@ -4146,7 +4147,7 @@ fn ops() -> Vec<Op> {
             auth: Auth::Full,
             bearer: true,
             params: vec![param_ref("AssessmentId"), param_ref("ChecklistParty")],
-            body: RequestBody::Raw(XLSX_MEDIA_TYPE),
+            body: RequestBody::Raw(&[XLSX_MEDIA_TYPE]),
             ok: (
                 200,
                 json_response(
@@ -5023,13 +5024,17 @@ fn operation(op: &Op) -> Value {
                 }),
             );
         }
-        RequestBody::Raw(media_type) => {
+        RequestBody::Raw(media_types) => {
+            let content: Map<String, Value> = media_types
+                .iter()
+                .map(|m| ((*m).to_owned(), json!({"schema": {"contentMediaType": m}})))
+                .collect();
             o.insert(
                 "requestBody".into(),
                 json!({
                     "description": "ファイルそのもの（JSON・multipart・Base64 ではない）。上限はサーバー設定 max_evidence_bytes（既定 20 MiB）で、超えると 413 payload_too_large / The raw file (not JSON, multipart or Base64); at most max_evidence_bytes (20 MiB by default), else 413",
                     "required": true,
-                    "content": {media_type: {"schema": {"contentMediaType": media_type}}},
+                    "content": content,
                 }),
             );
         }
@@ -5542,6 +5547,24 @@ fn oversight_schemas(schemas: &mut Map<String, Value>) {
                 ("checklist", json!({"type": "object", "additionalProperties": {"type": "boolean"},
                     "description": "記載事項のキー → 記載しているか（種類ごとのキーだけ。省略したキーは false） / Checklist key → stated (the kind's keys only; omitted keys are false)"})),
                 ("improvement_plan", free_text("改善策（月次報告のみ。SLA の目標を達成しなかった月に必要） / Improvement plan (monthly reports only; required for a month an SLA target was missed)")),
+                ("reported_figures", schema_ref("ReportedFigures")),
+            ],
+        ),
+    );
+    let count = |d: &str| json!({"type": "integer", "minimum": 0, "description": d});
+    schemas.insert(
+        "ReportedFigures".into(),
+        object(
+            "事業者が報告する月の SLA の値（月次報告のみ、各項目は任意）。サービス実績報告書に kijun の算出値との相違を示す / The vendor's own SLA figures for the month (monthly reports only, each optional); the monthly report shows where they differ from kijun's",
+            &[],
+            true,
+            vec![
+                ("availability_percent", json!({"type": "string", "pattern": "^[0-9]{1,3}(\\.[0-9]{1,4})?$",
+                    "description": "サービス稼働率 (%)、小数第4位まで。kijun の値を同じ桁数で切り捨てて比べる / Availability in percent, up to 4 decimals; compared with kijun's value truncated to as many decimals"})),
+                ("major_failures", count("対象月の重大障害の件数 / Major failures in the month")),
+                ("longest_major_recovery_minutes", count("重大障害の最長復旧時間（分） / Longest major-failure recovery, minutes")),
+                ("late_inquiries", count("回答期限を超えた問合せの件数 / Inquiries answered late")),
+                ("major_failures_fiscal_year", count("年度の重大障害の累計件数 / Major failures in the fiscal year to date")),
             ],
         ),
     );
@@ -5960,12 +5983,12 @@ fn oversight_ops() -> Vec<Op> {
             path: doc.import,
             id: doc.ids[5],
             tag: "oversight",
-            summary: "CSV からの取り込み / Import records from CSV",
-            description: "本文は CSV ファイル（Content-Type: text/csv、UTF-8、1 行目は見出し。列は docs/oversight.md）。すべての行を検査し、問題が一つでもあれば 400 invalid_csv と problems（行・列・見出し・値・対処）をすべて返して何も保存しない。すべて正しければ一つのトランザクションで登録し、監査ログ (oversight_records_imported) に記録する。登録できる人は記録の登録と同じ。 / The body is a CSV file (text/csv, UTF-8, a header row; columns in docs/oversight.md). Every row is checked; any problem gives 400 invalid_csv with every problem (row, column, heading, value) and nothing is stored; otherwise all rows are stored in one transaction and audit-logged. Who may import: as for filing a record.",
+            summary: "CSV・Excel からの取り込み / Import records from CSV or Excel",
+            description: "本文は CSV ファイル（Content-Type: text/csv、UTF-8、1 行目は見出し。列は docs/oversight.md）または Excel ファイル（xlsx、最初のシートの 1 行目が見出し。日時のセルは日本時間として読む）。すべての行を検査し、問題が一つでもあれば 400 invalid_csv と problems（シート・行・列・見出し・値・対処）をすべて返して何も保存しない。すべて正しければ一つのトランザクションで登録し、監査ログ (oversight_records_imported) に記録する。登録できる人は記録の登録と同じ。 / The body is a CSV file (text/csv, UTF-8, a header row; columns in docs/oversight.md) or an Excel workbook (its first sheet, header in row 1; date-time cells read as Japan time). Every row is checked; any problem gives 400 invalid_csv with every problem (sheet, row, column, heading, value) and nothing is stored; otherwise all rows are stored in one transaction and audit-logged. Who may import: as for filing a record.",
             auth: Auth::Full,
             bearer: true,
             params: vec![param_ref("ServiceId")],
-            body: RequestBody::Raw("text/csv"),
+            body: RequestBody::Raw(&["text/csv", XLSX_MEDIA_TYPE]),
             ok: (201, json_response("取り込んだ / Imported", schema_ref("ImportResult"))),
             errors: import_errors,
             can_fail: true,

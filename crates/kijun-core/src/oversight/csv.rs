@@ -393,8 +393,18 @@ fn convert(ty: ColumnType, cell: &str) -> Result<Value, String> {
 /// Reads every record of `T`'s kind from `text`: `(row, record)` in file
 /// order (normalised and checked), or every problem found.
 pub fn import<T: RecordData>(text: &str) -> Result<Vec<(u32, T)>, Vec<CsvProblem>> {
-    let spec = columns(T::KIND);
     let records = parse(text).map_err(|p| vec![p])?;
+    import_rows(&records)
+}
+
+/// Reads every record of `T`'s kind from rows of cell texts (the header
+/// first), as [`import`] does after parsing; a spreadsheet's first sheet
+/// comes here (`kijun_exchange::records`), so both formats are checked the
+/// same way and report the same rows and columns.
+pub fn import_rows<T: RecordData>(
+    records: &[Vec<String>],
+) -> Result<Vec<(u32, T)>, Vec<CsvProblem>> {
+    let spec = columns(T::KIND);
     let mut problems = Vec::new();
     let Some((header, rows)) = records.split_first() else {
         return Err(vec![CsvProblem::at(

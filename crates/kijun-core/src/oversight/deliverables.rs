@@ -346,6 +346,10 @@ pub struct VersionInput {
     /// month); monthly reports only.
     #[serde(default)]
     pub improvement_plan: String,
+    /// The vendor's own SLA figures for the month (monthly reports only);
+    /// the monthly report shows where they differ from kijun's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reported_figures: Option<super::figures::ReportedFigures>,
 }
 
 impl VersionInput {
@@ -395,7 +399,15 @@ impl VersionInput {
             &self.improvement_plan,
             super::records::LONG_TEXT,
             false,
-        )
+        )?;
+        match &self.reported_figures {
+            Some(_) if kind != DeliverableKind::MonthlyReport => Err(FieldError::new(
+                "reported_figures",
+                "SLA の報告値 (reported_figures) は月次報告にだけ記載できます",
+            )),
+            Some(f) => f.validate(),
+            None => Ok(()),
+        }
     }
 
     /// Trims texts and lists every checklist key of `kind` (missing ones
@@ -783,6 +795,20 @@ mod tests {
         };
         assert!(plan.validate(DeliverableKind::MonthlyReport).is_ok());
         assert!(plan.validate(DeliverableKind::AuditReport).is_err());
+        let figures = VersionInput {
+            reported_figures: Some(super::super::figures::ReportedFigures {
+                availability_percent: Some("99.9".into()),
+                ..Default::default()
+            }),
+            ..VersionInput::default()
+        };
+        assert!(figures.validate(DeliverableKind::MonthlyReport).is_ok());
+        assert_eq!(
+            figures
+                .validate(DeliverableKind::AuditReport)
+                .map_err(|e| e.field),
+            Err("reported_figures".to_owned())
+        );
     }
 
     #[test]

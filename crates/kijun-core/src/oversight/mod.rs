@@ -16,12 +16,15 @@
 //! - [`alerts`]: the alert rules (incident deadlines, notice lead time,
 //!   expiring registrations, missing or late deliverables, SLA misses that
 //!   require an improvement plan) and the month's SLA results.
+//! - [`figures`]: the vendor's own SLA figures in a monthly report and
+//!   where they differ from kijun's computation.
 //! - [`csv`]: importing records from CSV (UTF-8, a header row), every row
 //!   checked and every problem reported with its row and column.
 
 pub mod alerts;
 pub mod csv;
 pub mod deliverables;
+pub mod figures;
 pub mod monitoring;
 pub mod records;
 pub mod settings;

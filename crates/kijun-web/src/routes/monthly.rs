@@ -32,6 +32,7 @@ use kijun_core::oversight::deliverables::{
     DeliverableFacts, DeliverableKind, DeliverableState, DueContext, Period, VersionFacts,
     VersionState, statuses,
 };
+use kijun_core::oversight::figures::{ComputedFigures, ReportedFigures, differences};
 use kijun_core::oversight::records::{
     IncidentInput, InquiryInput, IssueInput, IssueStatus, OutageInput, PlanItemInput,
     PlanStatusInput,
@@ -45,8 +46,8 @@ use kijun_core::sla::{self, Percent};
 use kijun_exchange::{ReportSheet, SheetBlock, SheetColumn};
 use kijun_report::date::ja_date;
 use kijun_report::{
-    Block, Document, Improvement, IncidentRow, InquiryRow, IssueRow, MonthlyReport, OutageRow,
-    PlanRow, SlaFigure, SlaOutcome,
+    Block, Document, FigureMismatch, Improvement, IncidentRow, InquiryRow, IssueRow, MonthlyReport,
+    OutageRow, PlanRow, SlaFigure, SlaOutcome,
 };
 use kijun_store::assessment::ServiceRecord;
 use kijun_store::oversight::{OversightRecord, RecordFilter};
@@ -558,7 +559,36 @@ fn build(inputs: &Inputs, month: Month, now: Timestamp) -> Result<MonthlyReport,
         .filter(|f| f.outcome == SlaOutcome::Missed)
         .map(|f| format!("{} {}（目標 {}）", f.item, f.actual, f.target))
         .collect();
-    let (deliverable, plan) = deliverable_state(inputs, month, now)?;
+    let (deliverable, plan, reported) = deliverable_state(inputs, month, now)?;
+    // The vendor's own figures against kijun's (once the month is over).
+    let computed = ComputedFigures {
+        availability: m.availability.percent,
+        major_failures: u32::try_from(m.major_failures.len()).unwrap_or(u32::MAX),
+        longest_major_recovery_minutes: longest
+            .map_or(0, |d| u32::try_from(d.as_mins()).unwrap_or(u32::MAX)),
+        late_inquiries: u32::try_from(late).unwrap_or(u32::MAX),
+        major_failures_fiscal_year: fy.count,
+    };
+    let (mismatches, check) = match &reported {
+        None => (Vec::new(), "事業者の報告値なし".to_owned()),
+        Some(_) if !complete => (Vec::new(), "月の終了後に照合".to_owned()),
+        Some(r) => {
+            let d: Vec<FigureMismatch> = differences(r, &computed)
+                .into_iter()
+                .map(|d| FigureMismatch {
+                    item: d.label.to_owned(),
+                    reported: d.reported,
+                    computed: d.computed,
+                })
+                .collect();
+            let text = if d.is_empty() {
+                "一致（報告された項目すべて）".to_owned()
+            } else {
+                format!("相違 {} 項目（下表）", d.len())
+            };
+            (d, text)
+        }
+    };
     let improvement = Improvement {
         required: !misses.is_empty(),
         misses,
@@ -594,6 +624,7 @@ fn build(inputs: &Inputs, month: Month, now: Timestamp) -> Result<MonthlyReport,
             "セキュリティ対策実施計画".to_owned(),
             format!("{} 項目中 {plan_done} 項目実施済み", plan_rows.len()),
         ),
+        ("事業者の報告値との照合".to_owned(), check),
         (
             "SLA の目標".to_owned(),
             if improvement.required {
@@ -615,8 +646,7 @@ fn build(inputs: &Inputs, month: Month, now: Timestamp) -> Result<MonthlyReport,
         complete,
         performance,
         sla: figures,
-        // The store keeps no vendor-reported figures to compare with.
-        mismatches: Vec::new(),
+        mismatches,
         outages: outage_rows,
         incidents: incident_rows,
         inquiries: inquiry_rows,
@@ -630,13 +660,18 @@ fn build(inputs: &Inputs, month: Month, now: Timestamp) -> Result<MonthlyReport,
 /// (項目, 内容) pairs.
 type Pairs = Vec<(String, String)>;
 
+/// What the month's monthly-report deliverable says: its state as pairs,
+/// the improvement plan and the vendor's own SLA figures of its latest
+/// visible version (not returned).
+type MonthlyDeliverable = (Pairs, Option<String>, Option<ReportedFigures>);
+
 /// The month's monthly-report deliverable as (項目, 内容) pairs, and the
 /// improvement plan its latest visible version (not returned) states.
 fn deliverable_state(
     inputs: &Inputs,
     month: Month,
     now: Timestamp,
-) -> Result<(Pairs, Option<String>), ApiError> {
+) -> Result<MonthlyDeliverable, ApiError> {
     let kind = DeliverableKind::MonthlyReport;
     let period = Period::Month(month);
     let stored = inputs
@@ -694,9 +729,12 @@ fn deliverable_state(
         .iter()
         .filter(|v| sees(&inputs.access, v.organisation_id.as_deref()))
         .max_by_key(|v| v.version);
-    let plan = latest
-        .filter(|v| v.state != VersionState::Returned.as_str())
-        .and_then(|v| plan_text(v));
+    let standing = latest.filter(|v| v.state != VersionState::Returned.as_str());
+    let plan = standing.and_then(|v| plan_text(v));
+    let reported = standing
+        .and_then(|v| v.data.get("reported_figures"))
+        .and_then(|f| serde_json::from_value::<ReportedFigures>(f.clone()).ok())
+        .filter(|f| !f.is_empty());
     let mut pairs = Vec::new();
     if let Some(s) = status {
         pairs.push(("提出物".to_owned(), s.label.clone()));
@@ -713,7 +751,7 @@ fn deliverable_state(
         "改善策の記載".to_owned(),
         if plan.is_some() { "あり" } else { "なし" }.to_owned(),
     ));
-    Ok((pairs, plan))
+    Ok((pairs, plan, reported))
 }
 
 fn plan_text(v: &kijun_store::oversight::DeliverableVersion) -> Option<String> {

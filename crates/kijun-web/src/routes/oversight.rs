@@ -559,11 +559,47 @@ pub async fn import_records<T: RecordData>(
                     }) || param.trim().is_empty()
                 })
         });
+    let is_xlsx = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case(kijun_exchange::XLSX_MEDIA_TYPE)
+        });
+    if is_xlsx {
+        let (sheet, cells) = kijun_exchange::records::record_rows(&body).map_err(|errors| {
+            invalid_csv(
+                errors
+                    .iter()
+                    .map(|e| Problem {
+                        sheet: None,
+                        row: None,
+                        column: None,
+                        heading: None,
+                        value: None,
+                        message: e.to_string(),
+                    })
+                    .collect(),
+            )
+        })?;
+        let rows = csv::import_rows::<T>(&cells).map_err(|problems| {
+            invalid_csv(
+                problems
+                    .into_iter()
+                    .map(|p| Problem {
+                        sheet: Some(sheet.clone()),
+                        ..problem(p)
+                    })
+                    .collect(),
+            )
+        })?;
+        return store_imported(&state, &p, &service, org, rows).await;
+    }
     if !is_csv {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
-            "Content-Type: text/csv（UTF-8）で送ってください",
+            "Content-Type: text/csv（UTF-8）または Excel (xlsx) で送ってください",
         ));
     }
     let text = std::str::from_utf8(&body).map_err(|e| {
@@ -579,8 +615,19 @@ pub async fn import_records<T: RecordData>(
             ),
         }])
     })?;
-    let mut rows = csv::import::<T>(text)
+    let rows = csv::import::<T>(text)
         .map_err(|problems| invalid_csv(problems.into_iter().map(problem).collect()))?;
+    store_imported(&state, &p, &service, org, rows).await
+}
+
+/// Stores checked imported rows (CSV or Excel) in one transaction.
+async fn store_imported<T: RecordData>(
+    state: &AppState,
+    p: &Principal,
+    service: &ServiceRecord,
+    org: Option<String>,
+    mut rows: Vec<(u32, T)>,
+) -> Result<Response, ApiError> {
     if rows.is_empty() {
         return Err(invalid_csv(vec![Problem {
             sheet: None,
@@ -591,13 +638,13 @@ pub async fn import_records<T: RecordData>(
             message: "データの行がありません".into(),
         }]));
     }
-    resolve_references(&state, &service.id, &mut rows).await?;
+    resolve_references(state, &service.id, &mut rows).await?;
     let mut writes = Vec::with_capacity(rows.len());
     for (_, r) in &rows {
         writes.push((String::new(), record_write(r)?));
     }
     let audit = state.audit_entry(
-        Some(&p),
+        Some(p),
         None,
         Event {
             action: "oversight_records_imported",
@@ -614,7 +661,7 @@ pub async fn import_records<T: RecordData>(
             T::KIND.as_str(),
             org.as_deref(),
             &writes,
-            &actor(&p),
+            &actor(p),
             &audit,
             state.now(),
         )
