@@ -4531,3 +4531,79 @@ fn a_disposed_account_keeps_its_name_in_the_audit_trail_and_loses_every_credenti
         }
     });
 }
+
+/// `kijun_dashboard_builds_total` from `/metrics`.
+fn dashboard_builds(s: &TestServer) -> u64 {
+    let metrics = s.client().get("/metrics").1;
+    metrics
+        .as_str()
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("kijun_dashboard_builds_total "))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn concurrent_dashboard_readers_share_one_computation_and_a_write_refreshes_it() {
+    let s = TestServer::start();
+    let (mut admin, _) = s.admin();
+    let (_, t) = admin.call(
+        "POST",
+        "/api/v1/tenants",
+        json!({"slug": "urayasu", "name": "浦安市"}),
+    );
+    let t = t["id"].as_str().unwrap().to_owned();
+    let service = json!({"name": "電子申請", "purpose": "申請", "department": "情報政策課"});
+    assert_eq!(
+        admin
+            .call(
+                "POST",
+                &format!("/api/v1/tenants/{t}/services"),
+                service.clone()
+            )
+            .0,
+        201
+    );
+    let path = format!("/api/v1/tenants/{t}/dashboard");
+    let before = dashboard_builds(&s);
+    let (status, d) = admin.get(&path);
+    assert_eq!(status, 200, "{d}");
+    assert_eq!(d["services_by_status"]["未審査"], 1, "{d}");
+    assert_eq!(dashboard_builds(&s), before + 1);
+    // Twelve readers at once, nothing written: they share that computation.
+    let readers: Vec<_> = (0..12)
+        .map(|_| {
+            let mut c = s.client();
+            c.cookie = admin.cookie.clone();
+            c.csrf = admin.csrf.clone();
+            let path = path.clone();
+            std::thread::spawn(move || c.get(&path))
+        })
+        .collect();
+    for r in readers {
+        let (status, d) = r.join().unwrap();
+        assert_eq!(
+            (status, &d["services_by_status"]["未審査"]),
+            (200, &json!(1))
+        );
+    }
+    let shared = dashboard_builds(&s);
+    assert!(
+        shared <= before + 2,
+        "computed {} times for 13 readers",
+        shared - before
+    );
+    // A write through the server shows at once.
+    assert_eq!(
+        admin
+            .call("POST", &format!("/api/v1/tenants/{t}/services"), service)
+            .0,
+        201
+    );
+    let (_, d) = admin.get(&path);
+    assert_eq!(d["services_by_status"]["未審査"], 2, "{d}");
+    assert_eq!(dashboard_builds(&s), shared + 1);
+}

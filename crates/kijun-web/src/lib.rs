@@ -79,7 +79,13 @@ pub enum ServeError {
 }
 
 async fn count_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let writes = !req.method().is_safe();
     let response = next.run(req).await;
+    if writes {
+        // Whatever the outcome: a failed write changed nothing, and a
+        // needless recomputation is harmless.
+        state.note_write();
+    }
     Metrics::inc(&state.metrics.http_requests);
     if response.status().is_client_error() {
         Metrics::inc(&state.metrics.http_client_errors);
@@ -540,6 +546,8 @@ impl Server {
                 blobs: Arc::new(kijun_store::evidence::FsBlobStore::new(blobs_dir)),
                 heavy: Arc::new(tokio::sync::Semaphore::new(state::heavy_permits())),
                 outbox,
+                writes: Arc::default(),
+                dashboards: Arc::default(),
             },
         })
     }

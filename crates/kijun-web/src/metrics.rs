@@ -12,6 +12,8 @@ pub struct Metrics {
     pub login_failures: AtomicU64,
     pub lockouts: AtomicU64,
     pub mfa_failures: AtomicU64,
+    /// Tenant dashboards computed (not served from the cache).
+    pub dashboard_builds: AtomicU64,
 }
 
 impl Metrics {
@@ -21,7 +23,7 @@ impl Metrics {
 
     /// The text exposition format.
     pub fn render(&self) -> String {
-        let rows: [(&str, &str, &AtomicU64); 7] = [
+        let rows: [(&str, &str, &AtomicU64); 8] = [
             (
                 "kijun_http_requests_total",
                 "HTTP requests served",
@@ -56,6 +58,11 @@ impl Metrics {
                 "kijun_mfa_failures_total",
                 "failed second-factor checks",
                 &self.mfa_failures,
+            ),
+            (
+                "kijun_dashboard_builds_total",
+                "tenant dashboards computed (concurrent readers share one)",
+                &self.dashboard_builds,
             ),
         ];
         let mut out = String::new();

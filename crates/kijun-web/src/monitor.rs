@@ -315,6 +315,9 @@ async fn handle(state: &AppState, prober: &Prober, claimed: ClaimedMonitor) -> R
         )
         .await
         .map_err(|e| e.to_string())?;
+    if !matches!(action, Action::None) {
+        state.note_write();
+    }
     match recorded {
         ProbeRecorded::LeaseLost => log::error(&format!(
             "monitoring: service {}: the probe's lease was lost; its result was not recorded",

@@ -89,6 +89,13 @@ pub struct AppState {
     pub heavy: Arc<tokio::sync::Semaphore>,
     /// Notification senders and the worker's wake-up (see `notify`).
     pub outbox: Arc<crate::notify::Outbox>,
+    /// Counts the writes this server has made (every non-GET request,
+    /// and the monitor's outages): a cached page is reused only while
+    /// this count is unchanged.
+    pub writes: Arc<std::sync::atomic::AtomicU64>,
+    /// Each tenant's dashboard, computed once for concurrent readers
+    /// (`routes::dashboard::DashboardCache`).
+    pub dashboards: Arc<crate::routes::dashboard::DashboardCache>,
 }
 
 /// How many tenant-wide reports are built at once: one per core (they are
@@ -98,6 +105,17 @@ pub fn heavy_permits() -> usize {
 }
 
 impl AppState {
+    /// Records that data may have changed (see [`AppState::writes`]).
+    pub fn note_write(&self) {
+        self.writes
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
+
+    /// The current write count.
+    pub fn write_count(&self) -> u64 {
+        self.writes.load(std::sync::atomic::Ordering::Acquire)
+    }
+
     /// The current time: the web edge is where the clock is read; the
     /// domain below receives it as a parameter.
     pub fn now(&self) -> Timestamp {

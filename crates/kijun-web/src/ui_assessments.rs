@@ -1070,7 +1070,7 @@ pub async fn dashboard_page(state: &AppState, p: &Principal) -> Option<Response>
             .unwrap_or_default();
         let now = state.now();
         let today = crate::routes::dashboard::tokyo_today(now);
-        let d = crate::routes::dashboard::build(state, &tenant, now).await?;
+        let d = crate::routes::dashboard::current(state, &tenant, now).await?;
         let statuses = ["未審査", "審査中", "承認", "条件付き承認", "不承認"]
             .into_iter()
             .map(|s| (s, d.services_by_status.get(s).copied().unwrap_or(0)))
@@ -1083,12 +1083,12 @@ pub async fn dashboard_page(state: &AppState, p: &Principal) -> Option<Response>
             tenant: name,
             today: format!("{}年{}月{}日", today.year(), today.month(), today.day()),
             statuses,
-            waiting: d.waiting,
-            overdue: d.overdue_conditions,
-            expiring: d.expiring,
-            due: d.reassessment_due,
+            waiting: d.waiting.clone(),
+            overdue: d.overdue_conditions.clone(),
+            expiring: d.expiring.clone(),
+            due: d.reassessment_due.clone(),
             months: d.reassessment_months,
-            alerts: d.alerts,
+            alerts: d.alerts.clone(),
             alerts_total: d.alerts_total,
         }))
     };

@@ -6,10 +6,12 @@
 //! "Today" is the Asia/Tokyo date and `now` the instant passed in; nothing
 //! here reads the clock.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
 use jiff::civil::Date as CivilDate;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
@@ -30,7 +32,7 @@ pub const DASHBOARD_ALERTS: usize = 100;
 /// How far ahead expiring certifications are listed.
 pub const EXPIRY_WINDOW_DAYS: i32 = 90;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct WaitingAssessment {
     pub assessment_id: String,
     pub service: String,
@@ -40,7 +42,7 @@ pub struct WaitingAssessment {
     pub with_vendors: usize,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct OverdueCondition {
     pub assessment_id: String,
     pub service: String,
@@ -48,7 +50,7 @@ pub struct OverdueCondition {
     pub due: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Expiring {
     pub service_id: String,
     pub service: String,
@@ -58,7 +60,7 @@ pub struct Expiring {
     pub days_left: i32,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ReassessmentDue {
     pub service_id: String,
     pub service: String,
@@ -67,7 +69,7 @@ pub struct ReassessmentDue {
 
 /// A current alert of the tenant (see `docs/oversight.md` §5), with its
 /// Japanese labels and the service's name.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct DashboardAlert {
     pub kind: AlertKind,
     /// The kind in Japanese (`インシデントの調査開始の遅れ`).
@@ -108,7 +110,7 @@ impl DashboardAlert {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Dashboard {
     pub today: String,
     pub services_by_status: BTreeMap<&'static str, usize>,
@@ -137,6 +139,66 @@ fn civil(d: Date) -> Option<CivilDate> {
 pub fn tokyo_today(now: Timestamp) -> CivilDate {
     let tz = TimeZone::get("Asia/Tokyo").unwrap_or(TimeZone::UTC);
     now.to_zoned_datetime(tz).date()
+}
+
+/// How long a computed dashboard is reused when nothing was written
+/// through this server meanwhile: changes made elsewhere (the CLI, other
+/// app instances on a shared PostgreSQL) show within this time, and
+/// deadlines that pass are seen at most this late.
+pub const DASHBOARD_FRESH: jiff::SignedDuration = jiff::SignedDuration::from_secs(5);
+
+/// Each tenant's last dashboard. Concurrent readers of one tenant wait for
+/// one computation and share its result, instead of each loading every
+/// service, assessment and alert of the tenant at once: the page's cost in
+/// memory and CPU no longer grows with the number of readers.
+#[derive(Default)]
+pub struct DashboardCache {
+    slots: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<Cached>>>>>,
+}
+
+struct Cached {
+    writes: u64,
+    computed_at: Timestamp,
+    dashboard: Arc<Dashboard>,
+}
+
+impl DashboardCache {
+    fn slot(&self, tenant_id: &str) -> Arc<tokio::sync::Mutex<Option<Cached>>> {
+        let mut slots = self
+            .slots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        slots.entry(tenant_id.to_owned()).or_default().clone()
+    }
+}
+
+/// The dashboard of `tenant_id` as of `now`: the cached one if nothing was
+/// written through this server since it was computed and it is younger
+/// than [`DASHBOARD_FRESH`], else a new one (computed once however many
+/// readers wait for it).
+pub async fn current(
+    state: &AppState,
+    tenant_id: &str,
+    now: Timestamp,
+) -> Result<Arc<Dashboard>, ApiError> {
+    let slot = state.dashboards.slot(tenant_id);
+    let mut cached = slot.lock().await;
+    let writes = state.write_count();
+    if let Some(c) = cached.as_ref()
+        && c.writes == writes
+        && c.computed_at <= now
+        && now.duration_since(c.computed_at) < DASHBOARD_FRESH
+    {
+        return Ok(c.dashboard.clone());
+    }
+    let dashboard = Arc::new(build(state, tenant_id, now).await?);
+    crate::metrics::Metrics::inc(&state.metrics.dashboard_builds);
+    *cached = Some(Cached {
+        writes,
+        computed_at: now,
+        dashboard: dashboard.clone(),
+    });
+    Ok(dashboard)
 }
 
 /// Builds the dashboard of `tenant_id` as of `now` (today: its Asia/Tokyo
@@ -331,7 +393,7 @@ pub async fn get(
     State(state): State<AppState>,
     p: Principal,
     Path(id): Path<String>,
-) -> Result<Json<Dashboard>, ApiError> {
+) -> Result<Response, ApiError> {
     if !p.sees_tenant(&id) || p.role == kijun_store::Role::Vendor {
         return Err(ApiError::not_found());
     }
@@ -340,5 +402,6 @@ pub async fn get(
         .tenant(&id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json(build(&state, &id, state.now()).await?))
+    let d = current(&state, &id, state.now()).await?;
+    Ok(Json(&*d).into_response())
 }
