@@ -149,7 +149,7 @@ impl OversightAccess {
 
     /// May file records of `kind`: the organisation they are filed for
     /// (`None`: the municipality).
-    fn filing_org(&self, kind: RecordKind) -> Result<Option<String>, ApiError> {
+    pub(crate) fn filing_org(&self, kind: RecordKind) -> Result<Option<String>, ApiError> {
         match self {
             OversightAccess::Manage => Ok(None),
             OversightAccess::Read => Err(ApiError::forbidden()),
@@ -159,12 +159,26 @@ impl OversightAccess {
     }
 
     /// May change `record` (already known to be visible).
-    fn may_edit(&self, record: &OversightRecord, kind: RecordKind) -> Result<(), ApiError> {
+    pub(crate) fn may_edit(
+        &self,
+        record: &OversightRecord,
+        kind: RecordKind,
+    ) -> Result<(), ApiError> {
+        self.may_edit_filed_by(record.organisation_id.as_deref(), kind)
+    }
+
+    /// May change a visible record of `kind` filed by `organisation_id`
+    /// (`None`: the municipality).
+    pub(crate) fn may_edit_filed_by(
+        &self,
+        organisation_id: Option<&str>,
+        kind: RecordKind,
+    ) -> Result<(), ApiError> {
         match self {
             OversightAccess::Manage => Ok(()),
             OversightAccess::Read => Err(ApiError::forbidden()),
             OversightAccess::Vendor(org)
-                if kind.vendor_writable() && record.organisation_id.as_deref() == Some(org) =>
+                if kind.vendor_writable() && organisation_id == Some(org.as_str()) =>
             {
                 Ok(())
             }
@@ -262,7 +276,7 @@ fn record_write<T: RecordData>(t: &T) -> Result<RecordWrite, ApiError> {
 }
 
 /// A record of `T`'s kind on `service`, visible to `access`, or 404.
-async fn visible_record<T: RecordData>(
+pub(crate) async fn visible_record<T: RecordData>(
     state: &AppState,
     service: &ServiceRecord,
     access: &OversightAccess,
