@@ -23,6 +23,8 @@
 //! - [`ui_services`]: the UI of the service register: a service's full
 //!   record, and its edit forms for staff who may edit services.
 //! - [`ui_termination`]: the termination case page (更改・廃棄) and its forms.
+//! - [`ui_oversight`]: a service's oversight page (運用監督: alerts,
+//!   deliverables, records) and a deliverable's page, with their forms.
 //! - [`tls`]: optional built-in TLS restricted to CRYPTREC-listed algorithms.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -44,6 +46,7 @@ pub mod state;
 pub mod tls;
 pub mod ui;
 pub mod ui_assessments;
+pub mod ui_oversight;
 pub mod ui_services;
 pub mod ui_termination;
 
@@ -310,6 +313,31 @@ pub fn router(state: AppState) -> Router {
             get(ui_services::services_page).post(ui_services::services_create),
         )
         .route("/services/{id}", get(ui_services::service_page))
+        // Oversight in operation (ui_oversight.rs).
+        .route(
+            "/services/{id}/oversight",
+            get(ui_oversight::oversight_page),
+        )
+        .route(
+            "/services/{id}/oversight/{collection}",
+            post(ui_oversight::create_record),
+        )
+        .route(
+            "/services/{id}/oversight/{collection}/{rid}",
+            post(ui_oversight::update_record),
+        )
+        .route(
+            "/services/{id}/oversight/deliverables/{kind}/{period}",
+            get(ui_oversight::deliverable_page).post(ui_oversight::put_deliverable),
+        )
+        .route(
+            "/services/{id}/oversight/deliverables/{kind}/{period}/versions",
+            post(ui_oversight::submit_version),
+        )
+        .route(
+            "/services/{id}/oversight/deliverables/{kind}/{period}/versions/{version}/review",
+            post(ui_oversight::review_version),
+        )
         // Termination cases (ui_termination.rs).
         .route(
             "/services/{id}/termination-cases",

@@ -1,0 +1,1272 @@
+//! The server-rendered oversight screens of a service in operation (運用監督,
+//! `/services/{id}/oversight`): the service's current alerts, its expected
+//! deliverables, and its records grouped by kind — outages, inquiries,
+//! incidents, change and termination notices, security-plan items and
+//! their monthly status, issues and risks — in tables, with a create form
+//! per kind and the forms that close or update an outage, answer an
+//! inquiry and record an incident's times; and a deliverable's page
+//! (`…/oversight/deliverables/{kind}/{period}`) with its versions and the
+//! forms to submit a version, accept or return the latest one, and set the
+//! due date.
+//!
+//! Who may do what is decided exactly as in the JSON API: every list and
+//! every change goes through the handlers of `routes::oversight` (the same
+//! access check `service_access`, the same validation, the same store call
+//! and audit entry); a form is turned into the API's JSON body field by
+//! field with the CSV importer's cell formats (`kijun_core::oversight::csv`)
+//! and handed to the handler. Forms and tables are built from the kind's
+//! column list, so they carry exactly the fields the API takes. Tenant
+//! staff read and write, viewers read (no forms; a POST is 403), vendor
+//! users of the service's organisations file their own organisation's
+//! records of the kinds the API lets them, anyone else gets 404. Forms are
+//! checked for the session's CSRF token and a completed sign-in by
+//! `UiForm`; a valid form redirects back with a `?done=` notice (post,
+//! redirect, get), an invalid one re-renders the page with the error next
+//! to its field and stores nothing.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use jiff::Timestamp;
+use jiff::tz::{TimeZone, offset};
+use kijun_core::oversight::csv::{self, Column, ColumnType};
+use kijun_core::oversight::deliverables::{DeliverableKind, DeliverableState, VersionInput};
+use kijun_core::oversight::records::{
+    IncidentInput, InquiryInput, IssueInput, NoticeInput, OutageInput, PlanItemInput,
+    PlanStatusInput,
+};
+use kijun_core::oversight::{AlertStatus, Month, RecordData, RecordKind, parse_day};
+use kijun_core::workflow::ReviewDecision;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::error::{ApiError, ApiJson, ApiQuery};
+use crate::principal::{Principal, Via};
+use crate::routes::oversight::{
+    self, AlertQuery, DeliverableInput, DeliverableView, ListQuery, OversightAccess, VersionReview,
+};
+use crate::state::AppState;
+use crate::ui::{CsrfField, Nav, UiForm, UiUser, jp_civil_date, jp_datetime};
+use crate::ui_assessments::error_response;
+
+fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => axum::response::Html(html).into_response(),
+        Err(e) => ApiError::internal(e).into_response(),
+    }
+}
+
+fn with_status(mut r: Response, status: StatusCode) -> Response {
+    if r.status().is_success() {
+        *r.status_mut() = status;
+    }
+    r
+}
+
+fn csrf(p: &Principal) -> String {
+    match &p.via {
+        Via::Session { csrf_token, .. } => csrf_token.clone(),
+        Via::Token { .. } => String::new(),
+    }
+}
+
+fn tokyo() -> TimeZone {
+    TimeZone::fixed(offset(9))
+}
+
+fn text(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_owned()
+}
+
+// ---------------------------------------------------------------------------
+// Forms
+
+/// A form as posted: the CSRF token and every other field by name.
+#[derive(Deserialize)]
+pub struct RawForm {
+    csrf_token: String,
+    #[serde(flatten)]
+    fields: HashMap<String, String>,
+}
+
+impl CsrfField for RawForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+impl RawForm {
+    /// The field's value, trimmed, line ends as `\n` ("" when absent).
+    fn get(&self, name: &str) -> String {
+        self.fields
+            .get(name)
+            .map(|v| v.trim().replace("\r\n", "\n"))
+            .unwrap_or_default()
+    }
+}
+
+/// One form control.
+pub struct FormField {
+    /// The control's `id` (unique on the page).
+    pub id: String,
+    /// The control's `name` (the API's field name).
+    pub name: &'static str,
+    pub label: String,
+    /// `text`, `textarea`, `datetime-local`, `date`, `month`, `select` or
+    /// `checkbox`.
+    pub kind: &'static str,
+    pub value: String,
+    /// `(value, label)` for a select.
+    pub options: Vec<(String, String)>,
+    pub hint: String,
+    pub error: Option<String>,
+    pub required: bool,
+    pub checked: bool,
+}
+
+impl FormField {
+    fn new(form: &str, name: &'static str, label: impl Into<String>, kind: &'static str) -> Self {
+        FormField {
+            id: format!("{form}-{name}"),
+            name,
+            label: label.into(),
+            kind,
+            value: String::new(),
+            options: Vec::new(),
+            hint: String::new(),
+            error: None,
+            required: false,
+            checked: false,
+        }
+    }
+
+    /// The ids of the hint and error, for `aria-describedby`.
+    pub fn described_by(&self) -> String {
+        let mut ids = Vec::new();
+        if !self.hint.is_empty() {
+            ids.push(format!("{}-hint", self.id));
+        }
+        if self.error.is_some() {
+            ids.push(format!("{}-error", self.id));
+        }
+        ids.join(" ")
+    }
+}
+
+/// One form on a page.
+pub struct FormView {
+    /// Which form this is (`new-outages`, `edit-<record id>`): a failed
+    /// form is shown again with what was entered.
+    pub key: String,
+    pub heading: String,
+    pub action: String,
+    pub submit: String,
+    pub fields: Vec<FormField>,
+    /// Open the surrounding `<details>` (the form failed).
+    pub open: bool,
+}
+
+/// A form that failed: which one, what was entered, the field at fault and
+/// the message.
+struct Failed {
+    key: String,
+    values: HashMap<String, String>,
+    field: Option<String>,
+    message: String,
+}
+
+impl Failed {
+    fn of(key: String, form: &RawForm, e: &ApiError) -> Failed {
+        Failed {
+            key,
+            values: form.fields.clone(),
+            field: e.field.clone(),
+            message: e.message.clone(),
+        }
+    }
+}
+
+/// Fills `form` with what was entered and the error, if it is the form
+/// that failed.
+fn apply_failed(form: &mut FormView, failed: Option<&Failed>) {
+    let Some(f) = failed.filter(|f| f.key == form.key) else {
+        return;
+    };
+    form.open = true;
+    for field in &mut form.fields {
+        let entered = f.values.get(field.name).cloned().unwrap_or_default();
+        if field.kind == "checkbox" {
+            field.checked = entered == "true";
+        } else {
+            field.value = entered;
+        }
+        if f.field.as_deref() == Some(field.name) {
+            field.error = Some(f.message.clone());
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Record forms and tables, from the kind's column list
+
+/// The fields of `kind` an update form changes (the rest keep their
+/// stored values): closing an outage, answering an inquiry, an incident's
+/// handling times.
+fn update_fields(kind: RecordKind) -> &'static [&'static str] {
+    match kind {
+        RecordKind::Outage => &["end", "cause", "countermeasure", "permanent_fix"],
+        RecordKind::Inquiry => &["first_answered_at", "answered_by", "answer"],
+        RecordKind::Incident => &[
+            "detected_at",
+            "suspicion_reported_at",
+            "reported_to_municipality_at",
+            "investigation_started_at",
+            "contained_at",
+            "recovered_at",
+            "closed_at",
+            "logs_provided",
+        ],
+        _ => &[],
+    }
+}
+
+fn update_heading(kind: RecordKind) -> &'static str {
+    match kind {
+        RecordKind::Outage => "復旧・対応を記録する",
+        RecordKind::Inquiry => "一次回答を記録する",
+        _ => "対応の日時を記録する",
+    }
+}
+
+/// Open and finished state labels of a kind (`None`: never open).
+fn state_labels(kind: RecordKind) -> Option<(&'static str, &'static str)> {
+    match kind {
+        RecordKind::Outage => Some(("継続中", "復旧済み")),
+        RecordKind::Inquiry => Some(("未回答", "回答済み")),
+        RecordKind::Incident => Some(("対応中", "完了")),
+        RecordKind::PlanStatus => Some(("未完了", "実施済み")),
+        RecordKind::Issue => Some(("対応中", "完了")),
+        RecordKind::Notice | RecordKind::PlanItem => None,
+    }
+}
+
+/// One-line texts (the others are multi-line).
+fn short_text(name: &str) -> bool {
+    matches!(
+        name,
+        "asked_by" | "answered_by" | "method" | "title" | "owner"
+    )
+}
+
+/// An instant as `<input type="datetime-local">` shows it (Asia/Tokyo).
+fn local_input(ts: Timestamp) -> String {
+    tokyo()
+        .to_datetime(ts)
+        .strftime("%Y-%m-%dT%H:%M:%S")
+        .to_string()
+}
+
+/// The form value of a stored field.
+fn input_value(c: &Column, v: &Value) -> String {
+    match c.ty {
+        ColumnType::Instant => v
+            .as_str()
+            .and_then(|t| t.parse::<Timestamp>().ok())
+            .map(local_input)
+            .unwrap_or_default(),
+        _ => text(v),
+    }
+}
+
+/// The table text of a stored field.
+fn display_value(c: &Column, v: &Value, items: &[(String, String)]) -> String {
+    let s = v.as_str().unwrap_or_default();
+    match c.ty {
+        ColumnType::Instant => s.parse::<Timestamp>().map(jp_datetime).unwrap_or_default(),
+        ColumnType::Day => parse_day(s).map(jp_civil_date).unwrap_or_default(),
+        ColumnType::Month => Month::parse(s).map(Month::label).unwrap_or_default(),
+        ColumnType::Bool => if v == &Value::Bool(true) {
+            "はい"
+        } else {
+            "いいえ"
+        }
+        .to_owned(),
+        ColumnType::Choice(values) => values
+            .iter()
+            .find(|(value, _)| *value == s)
+            .map_or_else(|| s.to_owned(), |(_, l)| (*l).to_owned()),
+        ColumnType::Text if c.name == "item_id" => items
+            .iter()
+            .find(|(id, _)| id == s)
+            .map_or_else(|| s.to_owned(), |(_, t)| t.clone()),
+        ColumnType::Text => s.to_owned(),
+    }
+}
+
+/// The control of a column (empty).
+fn column_field(form: &str, c: &Column, items: &[(String, String)]) -> FormField {
+    let kind = match c.ty {
+        ColumnType::Instant => "datetime-local",
+        ColumnType::Day => "date",
+        ColumnType::Month => "month",
+        ColumnType::Bool => "checkbox",
+        ColumnType::Choice(_) => "select",
+        ColumnType::Text if c.name == "item_id" => "select",
+        ColumnType::Text if short_text(c.name) => "text",
+        ColumnType::Text => "textarea",
+    };
+    let mut f = FormField::new(form, c.name, c.label, kind);
+    f.required = c.required;
+    f.hint = match c.ty {
+        ColumnType::Instant => "日本時間（例: 2026-05-10 01:00）".into(),
+        ColumnType::Day => "年-月-日（例: 2026-05-10）".into(),
+        ColumnType::Month => "年-月（例: 2026-05）".into(),
+        _ => String::new(),
+    };
+    f.options = match c.ty {
+        ColumnType::Choice(values) => values
+            .iter()
+            .map(|(v, l)| ((*v).to_owned(), (*l).to_owned()))
+            .collect(),
+        ColumnType::Text if c.name == "item_id" => items.to_vec(),
+        _ => Vec::new(),
+    };
+    f
+}
+
+/// The create form of `kind`.
+fn create_form(service_id: &str, kind: RecordKind, items: &[(String, String)]) -> FormView {
+    let key = format!("new-{}", kind.collection());
+    FormView {
+        fields: csv::columns(kind)
+            .iter()
+            .map(|c| column_field(&key, c, items))
+            .collect(),
+        heading: format!("{}を登録する", kind.label()),
+        action: format!("/services/{service_id}/oversight/{}", kind.collection()),
+        submit: "登録する".into(),
+        open: false,
+        key,
+    }
+}
+
+/// The update form of a record (its current values filled in).
+fn update_form(service_id: &str, kind: RecordKind, record: &Value, summary: &str) -> FormView {
+    let rid = text(&record["id"]);
+    let key = format!("edit-{rid}");
+    let fields = csv::columns(kind)
+        .iter()
+        .filter(|c| update_fields(kind).contains(&c.name))
+        .map(|c| {
+            let mut f = column_field(&key, c, &[]);
+            f.required = false;
+            f.value = input_value(c, &record[c.name]);
+            f.checked = record[c.name] == Value::Bool(true);
+            f
+        })
+        .collect();
+    FormView {
+        heading: format!("{summary}: {}", update_heading(kind)),
+        action: format!(
+            "/services/{service_id}/oversight/{}/{rid}",
+            kind.collection()
+        ),
+        submit: "更新する".into(),
+        fields,
+        open: false,
+        key,
+    }
+}
+
+/// The API's JSON fields of `kind` from a form: every column of `names`
+/// (all when `None`) read with the CSV importer's cell formats, over
+/// `base` (the stored record, for an update).
+fn form_record(
+    kind: RecordKind,
+    names: Option<&[&str]>,
+    form: &RawForm,
+    mut base: Map<String, Value>,
+) -> Result<Value, ApiError> {
+    for c in csv::columns(kind)
+        .iter()
+        .filter(|c| names.is_none_or(|n| n.contains(&c.name)))
+    {
+        let entered = form.get(c.name);
+        let value = if entered.is_empty() {
+            if c.required {
+                return Err(ApiError::bad_request(
+                    "invalid_field",
+                    format!("{}を入力してください", c.label),
+                )
+                .with_field(c.name));
+            }
+            match c.ty {
+                ColumnType::Text => Value::String(String::new()),
+                ColumnType::Bool => Value::Bool(false),
+                _ => Value::Null,
+            }
+        } else {
+            csv::convert(c.ty, &entered).map_err(|m| {
+                ApiError::bad_request("invalid_field", format!("{}: {m}", c.label))
+                    .with_field(c.name)
+            })?
+        };
+        base.insert(c.name.to_owned(), value);
+    }
+    Ok(Value::Object(base))
+}
+
+/// The record's own fields (what the API's `record_view` adds removed).
+fn record_data(v: &Value) -> Map<String, Value> {
+    let mut m = v.as_object().cloned().unwrap_or_default();
+    for meta in [
+        "id",
+        "service_id",
+        "organisation_id",
+        "created_at",
+        "created_by",
+        "updated_at",
+        "updated_by",
+    ] {
+        m.remove(meta);
+    }
+    m
+}
+
+// ---------------------------------------------------------------------------
+// The page
+
+/// One record in a kind's table.
+pub struct RecordRow {
+    pub id: String,
+    pub state: &'static str,
+    pub cells: Vec<String>,
+    pub filed_by: String,
+    pub edit: Option<FormView>,
+}
+
+/// A kind's records and form.
+pub struct Section {
+    pub anchor: &'static str,
+    pub heading: &'static str,
+    pub headings: Vec<&'static str>,
+    pub has_state: bool,
+    pub rows: Vec<RecordRow>,
+    pub create: Option<FormView>,
+    /// Why there is no create form although the user may write.
+    pub create_note: String,
+}
+
+pub struct AlertRow {
+    pub status: &'static str,
+    pub kind: &'static str,
+    pub subject: String,
+    pub message: String,
+    pub deadline: String,
+}
+
+pub struct DeliverableRow {
+    pub href: String,
+    pub label: String,
+    pub due: String,
+    pub state: &'static str,
+    pub latest: String,
+    pub on_time: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "oversight.html")]
+struct OversightPage {
+    nav: Option<Nav>,
+    error: Option<String>,
+    notice: Option<String>,
+    csrf_token: String,
+    id: String,
+    service_name: String,
+    /// Tenant staff or viewers (who may open the service's page).
+    staff: bool,
+    read_only: bool,
+    alerts: Vec<AlertRow>,
+    deliverables: Vec<DeliverableRow>,
+    sections: Vec<Section>,
+}
+
+/// `未提出（期限前）` etc.
+pub fn deliverable_state_label(s: DeliverableState) -> &'static str {
+    match s {
+        DeliverableState::NotRequired => "不要",
+        DeliverableState::Upcoming => "未提出（期限前）",
+        DeliverableState::Missing => "未提出（期限超過）",
+        DeliverableState::Submitted => "確認待ち",
+        DeliverableState::Accepted => "受理",
+        DeliverableState::Returned => "差戻し",
+    }
+}
+
+fn version_state_label(s: &str) -> &'static str {
+    match s {
+        "submitted" => "確認待ち",
+        "accepted" => "受理",
+        "returned" => "差戻し",
+        "superseded" => "新しい版に置き換え",
+        _ => "",
+    }
+}
+
+fn on_time_label(v: Option<bool>) -> &'static str {
+    match v {
+        Some(true) => "期限内",
+        Some(false) => "期限後",
+        None => "",
+    }
+}
+
+fn deliverable_href(service_id: &str, kind: DeliverableKind, period: &str) -> String {
+    format!(
+        "/services/{service_id}/oversight/deliverables/{}/{period}",
+        kind.as_str()
+    )
+}
+
+fn deliverable_rows(service_id: &str, list: &[DeliverableView]) -> Vec<DeliverableRow> {
+    list.iter()
+        .map(|d| {
+            let s = &d.status;
+            DeliverableRow {
+                href: deliverable_href(service_id, s.kind, &s.period.to_string()),
+                label: s.label.clone(),
+                due: s.due.map(jp_civil_date).unwrap_or_else(|| "未定".into()),
+                state: deliverable_state_label(s.state),
+                latest: s
+                    .latest_version
+                    .map(|v| format!("第{v}版"))
+                    .unwrap_or_default(),
+                on_time: on_time_label(s.on_time),
+            }
+        })
+        .collect()
+}
+
+/// The rows and forms of `T`'s kind.
+async fn section<T: RecordData>(
+    state: &AppState,
+    p: &Principal,
+    service_id: &str,
+    access: &OversightAccess,
+    items: &[(String, String)],
+    org_names: &HashMap<String, String>,
+    failed: Option<&Failed>,
+) -> Result<Section, ApiError> {
+    let kind = T::KIND;
+    let Json(list) = oversight::list_records::<T>(
+        State(state.clone()),
+        p.clone(),
+        Path(service_id.to_owned()),
+        ApiQuery(ListQuery {
+            from: None,
+            until: None,
+            open: None,
+        }),
+    )
+    .await?;
+    let columns = csv::columns(kind);
+    let labels = state_labels(kind);
+    let mut rows = Vec::with_capacity(list.len());
+    for v in &list {
+        let record: T = serde_json::from_value(Value::Object(record_data(v)))
+            .map_err(|e| ApiError::internal(format!("stored record unreadable: {e}")))?;
+        let cells: Vec<String> = columns
+            .iter()
+            .map(|c| display_value(c, &v[c.name], items))
+            .collect();
+        let organisation = v["organisation_id"].as_str();
+        let editable =
+            !update_fields(kind).is_empty() && access.may_edit_filed_by(organisation, kind).is_ok();
+        let edit = editable.then(|| {
+            let first = cells.first().cloned().unwrap_or_default();
+            let mut form = update_form(service_id, kind, v, &format!("{first} の{}", kind.label()));
+            apply_failed(&mut form, failed);
+            form
+        });
+        rows.push(RecordRow {
+            id: text(&v["id"]),
+            state: labels.map_or(
+                "",
+                |(open, done)| {
+                    if record.is_open() { open } else { done }
+                },
+            ),
+            filed_by: organisation.map_or_else(
+                || "団体（職員）".to_owned(),
+                |o| org_names.get(o).cloned().unwrap_or_else(|| o.to_owned()),
+            ),
+            cells,
+            edit,
+        });
+    }
+    let may_file = access.filing_org(kind).is_ok();
+    let mut create_note = String::new();
+    let create = if !may_file {
+        None
+    } else if kind == RecordKind::PlanStatus && items.is_empty() {
+        create_note =
+            "実施状況を登録するには、先にセキュリティ対策実施計画の項目を登録してください。".into();
+        None
+    } else {
+        let mut form = create_form(service_id, kind, items);
+        apply_failed(&mut form, failed);
+        Some(form)
+    };
+    Ok(Section {
+        anchor: kind.collection(),
+        heading: kind.label(),
+        headings: columns.iter().map(|c| c.label).collect(),
+        has_state: labels.is_some(),
+        rows,
+        create,
+        create_note,
+    })
+}
+
+/// The oversight page, with `error` above it and `failed` filled in again.
+async fn oversight_view(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    error: Option<String>,
+    notice: Option<String>,
+    failed: Option<&Failed>,
+) -> Response {
+    let build = async {
+        let (service, access) = oversight::service_access(state, p, id).await?;
+        let Json(alerts) = oversight::service_alerts(
+            State(state.clone()),
+            p.clone(),
+            Path(service.id.clone()),
+            ApiQuery(AlertQuery {
+                kind: None,
+                status: None,
+            }),
+        )
+        .await?;
+        let mut alerts = alerts;
+        alerts.sort_by_key(|a| (a.status != AlertStatus::Breached, a.deadline));
+        let Json(deliverables) =
+            oversight::list_deliverables(State(state.clone()), p.clone(), Path(service.id.clone()))
+                .await?;
+        let org_name: HashMap<String, String> = state
+            .store
+            .organisations()
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect();
+        let Json(plan_items) = oversight::list_records::<PlanItemInput>(
+            State(state.clone()),
+            p.clone(),
+            Path(service.id.clone()),
+            ApiQuery(ListQuery {
+                from: None,
+                until: None,
+                open: None,
+            }),
+        )
+        .await?;
+        let items: Vec<(String, String)> = plan_items
+            .iter()
+            .map(|i| (text(&i["id"]), text(&i["title"])))
+            .collect();
+        let sid = service.id.as_str();
+        let sections = vec![
+            section::<OutageInput>(state, p, sid, &access, &items, &org_name, failed).await?,
+            section::<InquiryInput>(state, p, sid, &access, &items, &org_name, failed).await?,
+            section::<IncidentInput>(state, p, sid, &access, &items, &org_name, failed).await?,
+            section::<NoticeInput>(state, p, sid, &access, &items, &org_name, failed).await?,
+            section::<PlanItemInput>(state, p, sid, &access, &items, &org_name, failed).await?,
+            section::<PlanStatusInput>(state, p, sid, &access, &items, &org_name, failed).await?,
+            section::<IssueInput>(state, p, sid, &access, &items, &org_name, failed).await?,
+        ];
+        Ok::<_, ApiError>(OversightPage {
+            nav: Nav::of(p),
+            error,
+            notice,
+            csrf_token: csrf(p),
+            staff: !matches!(access, OversightAccess::Vendor(_)),
+            read_only: access == OversightAccess::Read,
+            alerts: alerts
+                .iter()
+                .map(|a| AlertRow {
+                    status: crate::alerting::status_label(a.status),
+                    kind: crate::alerting::kind_label(a.kind),
+                    subject: crate::alerting::subject_label(&a.subject),
+                    message: a.message.clone(),
+                    deadline: crate::alerting::deadline_text(a),
+                })
+                .collect(),
+            deliverables: deliverable_rows(&service.id, &deliverables),
+            sections,
+            id: service.id,
+            service_name: service.name,
+        })
+    };
+    match build.await {
+        Ok(page) => render(&page),
+        Err(e) => error_response(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+    kind: Option<String>,
+}
+
+fn kind_of(collection: &str) -> Option<RecordKind> {
+    RecordKind::ALL
+        .into_iter()
+        .find(|k| k.collection() == collection)
+}
+
+fn done_notice(q: &DoneQuery) -> Option<String> {
+    let what = q.kind.as_deref().and_then(kind_of).map(RecordKind::label);
+    match (q.done.as_deref()?, what) {
+        ("created", Some(w)) => Some(format!("{w}を登録しました")),
+        ("updated", Some(w)) => Some(format!("{w}を更新しました")),
+        ("submitted", _) => Some("提出物の版を提出しました".into()),
+        ("reviewed", _) => Some("確認を記録しました".into()),
+        ("deliverable", _) => Some("提出物の期限・要否を保存しました".into()),
+        _ => None,
+    }
+}
+
+/// `GET /services/{id}/oversight`.
+pub async fn oversight_page(
+    State(state): State<AppState>,
+    UiUser(p): UiUser,
+    Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> Response {
+    oversight_view(&state, &p, &id, None, done_notice(&q), None).await
+}
+
+/// A form that failed: 404 and 403 as the error page (as the API answers),
+/// anything else on the page again with the error next to its field and
+/// the error's status.
+async fn failed_page(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    e: ApiError,
+    failed: Failed,
+) -> Response {
+    if matches!(e.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN) {
+        return error_response(e);
+    }
+    let message = if e.field.is_some() {
+        format!(
+            "入力内容に誤りがあります。{}（登録内容は変更されていません）",
+            e.message
+        )
+    } else {
+        e.message.clone()
+    };
+    let r = oversight_view(state, p, id, Some(message), None, Some(&failed)).await;
+    with_status(r, e.status)
+}
+
+async fn create_kind<T: RecordData>(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    form: &RawForm,
+) -> Result<(), ApiError> {
+    // Who may file is checked before the form is read, as the API does
+    // before it reads the body's meaning.
+    let (_, access) = oversight::service_access(state, p, id).await?;
+    access.filing_org(T::KIND)?;
+    let body = form_record(T::KIND, None, form, Map::new())?;
+    let input: T = serde_json::from_value(body).map_err(|e| {
+        ApiError::bad_request("invalid_field", format!("入力内容を読み取れません: {e}"))
+    })?;
+    oversight::create_record::<T>(
+        State(state.clone()),
+        p.clone(),
+        Path(id.to_owned()),
+        ApiJson(input),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn update_kind<T: RecordData>(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    rid: &str,
+    form: &RawForm,
+) -> Result<(), ApiError> {
+    let (service, access) = oversight::service_access(state, p, id).await?;
+    if access == OversightAccess::Read {
+        return Err(ApiError::forbidden());
+    }
+    let before = oversight::visible_record::<T>(state, &service, &access, rid).await?;
+    access.may_edit(&before, T::KIND)?;
+    let base = before.data.as_object().cloned().unwrap_or_default();
+    let body = form_record(T::KIND, Some(update_fields(T::KIND)), form, base)?;
+    let input: T = serde_json::from_value(body).map_err(|e| {
+        ApiError::bad_request("invalid_field", format!("入力内容を読み取れません: {e}"))
+    })?;
+    let _updated = oversight::update_record::<T>(
+        State(state.clone()),
+        p.clone(),
+        Path((id.to_owned(), rid.to_owned())),
+        ApiJson(input),
+    )
+    .await?;
+    Ok(())
+}
+
+/// `POST /services/{id}/oversight/{collection}`: registers a record.
+pub async fn create_record(
+    State(state): State<AppState>,
+    Path((id, collection)): Path<(String, String)>,
+    UiForm(p, f): UiForm<RawForm>,
+) -> Response {
+    let Some(kind) = kind_of(&collection) else {
+        return error_response(ApiError::not_found());
+    };
+    let (s, pr, form) = (&state, &p, &f);
+    let result = match kind {
+        RecordKind::Outage => create_kind::<OutageInput>(s, pr, &id, form).await,
+        RecordKind::Inquiry => create_kind::<InquiryInput>(s, pr, &id, form).await,
+        RecordKind::Incident => create_kind::<IncidentInput>(s, pr, &id, form).await,
+        RecordKind::Notice => create_kind::<NoticeInput>(s, pr, &id, form).await,
+        RecordKind::PlanItem => create_kind::<PlanItemInput>(s, pr, &id, form).await,
+        RecordKind::PlanStatus => create_kind::<PlanStatusInput>(s, pr, &id, form).await,
+        RecordKind::Issue => create_kind::<IssueInput>(s, pr, &id, form).await,
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!(
+            "/services/{id}/oversight?done=created&kind={collection}#{collection}"
+        ))
+        .into_response(),
+        Err(e) => {
+            let failed = Failed::of(format!("new-{collection}"), &f, &e);
+            failed_page(&state, &p, &id, e, failed).await
+        }
+    }
+}
+
+/// `POST /services/{id}/oversight/{collection}/{rid}`: closes or updates
+/// an outage, answers an inquiry, records an incident's times.
+pub async fn update_record(
+    State(state): State<AppState>,
+    Path((id, collection, rid)): Path<(String, String, String)>,
+    UiForm(p, f): UiForm<RawForm>,
+) -> Response {
+    let (s, pr, form) = (&state, &p, &f);
+    let result = match kind_of(&collection) {
+        Some(RecordKind::Outage) => update_kind::<OutageInput>(s, pr, &id, &rid, form).await,
+        Some(RecordKind::Inquiry) => update_kind::<InquiryInput>(s, pr, &id, &rid, form).await,
+        Some(RecordKind::Incident) => update_kind::<IncidentInput>(s, pr, &id, &rid, form).await,
+        _ => Err(ApiError::not_found()),
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!(
+            "/services/{id}/oversight?done=updated&kind={collection}#{collection}"
+        ))
+        .into_response(),
+        Err(e) => {
+            let failed = Failed::of(format!("edit-{rid}"), &f, &e);
+            failed_page(&state, &p, &id, e, failed).await
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// A deliverable's page
+
+pub struct VersionRow {
+    pub number: i64,
+    pub submitted: String,
+    pub submitted_by: String,
+    pub state: &'static str,
+    pub note: String,
+    pub evidence: Vec<String>,
+    pub checklist: Vec<String>,
+    pub improvement_plan: String,
+    pub comment: String,
+}
+
+#[derive(Template)]
+#[template(path = "oversight_deliverable.html")]
+struct DeliverablePage {
+    nav: Option<Nav>,
+    error: Option<String>,
+    notice: Option<String>,
+    csrf_token: String,
+    id: String,
+    service_name: String,
+    label: String,
+    source: String,
+    due: String,
+    due_rule: String,
+    state: &'static str,
+    on_time: &'static str,
+    note: String,
+    versions: Vec<VersionRow>,
+    submit: Option<FormView>,
+    review: Option<FormView>,
+    settings: Option<FormView>,
+}
+
+fn deliverable_forms(
+    path: &str,
+    view: &DeliverableView,
+    access: &OversightAccess,
+    failed: Option<&Failed>,
+) -> (Option<FormView>, Option<FormView>, Option<FormView>) {
+    let kind = view.status.kind;
+    let submit = (!matches!(access, OversightAccess::Read)).then(|| {
+        let key = "submit".to_owned();
+        let mut fields = Vec::new();
+        let mut note = FormField::new(&key, "note", "備考", "textarea");
+        note.hint = "提出物の内容の説明など".into();
+        fields.push(note);
+        let mut ev = FormField::new(&key, "evidence_ids", "証跡ファイル ID", "text");
+        ev.hint = "証跡ファイルの登録で得た ID。複数はカンマまたは空白で区切る（50 件まで）".into();
+        fields.push(ev);
+        for item in kind.checklist() {
+            fields.push(FormField::new(
+                &key,
+                item.key,
+                format!("記載事項: {}", item.label),
+                "checkbox",
+            ));
+        }
+        if kind == DeliverableKind::MonthlyReport {
+            let mut plan = FormField::new(&key, "improvement_plan", "改善策", "textarea");
+            plan.hint = "SLA の目標を達成しなかった月は必要な改善策を記載してください".into();
+            fields.push(plan);
+        }
+        let mut form = FormView {
+            key,
+            heading: "版を提出する".into(),
+            action: format!("{path}/versions"),
+            submit: "提出する".into(),
+            fields,
+            open: false,
+        };
+        apply_failed(&mut form, failed);
+        form
+    });
+    let latest = view.versions.last();
+    let review = (*access == OversightAccess::Manage)
+        .then_some(latest)
+        .flatten()
+        .filter(|v| matches!(v.state.as_str(), "submitted" | "accepted"))
+        .map(|v| {
+            let key = "review".to_owned();
+            let mut decision = FormField::new(&key, "decision", "確認", "select");
+            decision.options = vec![
+                ("accept".into(), "受理する".into()),
+                ("return".into(), "差し戻す".into()),
+            ];
+            decision.required = true;
+            let mut comment = FormField::new(&key, "comment", "コメント", "textarea");
+            comment.hint = "差し戻す場合は理由を入力してください（2000 文字以内）".into();
+            let mut form = FormView {
+                key,
+                heading: format!("第{}版を確認する", v.version),
+                action: format!("{path}/versions/{}/review", v.version),
+                submit: "確認を記録する".into(),
+                fields: vec![decision, comment],
+                open: false,
+            };
+            apply_failed(&mut form, failed);
+            form
+        });
+    let settings = (*access == OversightAccess::Manage).then(|| {
+        let key = "settings".to_owned();
+        let mut due = FormField::new(&key, "due", "期限", "date");
+        due.hint = format!("空欄は既定の規則（{}）", view.due_rule);
+        if view.status.due_set_by_reviewer {
+            due.value = view.status.due.map(|d| d.to_string()).unwrap_or_default();
+        }
+        let mut required = FormField::new(&key, "required", "この提出物を求める", "checkbox");
+        required.checked = view.status.required;
+        let mut note = FormField::new(&key, "note", "メモ", "textarea");
+        note.value = view.note.clone();
+        let mut form = FormView {
+            key,
+            heading: "期限・要否を設定する".into(),
+            action: path.to_owned(),
+            submit: "保存する".into(),
+            fields: vec![due, required, note],
+            open: false,
+        };
+        apply_failed(&mut form, failed);
+        form
+    });
+    (submit, review, settings)
+}
+
+async fn deliverable_view(
+    state: &AppState,
+    p: &Principal,
+    (id, kind, period): (&str, &str, &str),
+    error: Option<String>,
+    notice: Option<String>,
+    failed: Option<&Failed>,
+) -> Response {
+    let build = async {
+        let (service, access) = oversight::service_access(state, p, id).await?;
+        let Json(view) = oversight::get_deliverable(
+            State(state.clone()),
+            p.clone(),
+            Path((id.to_owned(), kind.to_owned(), period.to_owned())),
+        )
+        .await?;
+        let orgs = state.store.organisations().await?;
+        let checklist = view.status.kind.checklist();
+        let versions = view
+            .versions
+            .iter()
+            .map(|v| {
+                let data = &v.data;
+                VersionRow {
+                    number: v.version,
+                    submitted: jp_datetime(v.submitted_at),
+                    submitted_by: match &v.organisation_id {
+                        Some(o) => orgs
+                            .iter()
+                            .find(|x| &x.id == o)
+                            .map_or_else(|| o.clone(), |x| x.name.clone()),
+                        None => v.submitted_by_name.clone().unwrap_or_default(),
+                    },
+                    state: version_state_label(&v.state),
+                    note: text(&data["note"]),
+                    evidence: data["evidence_ids"]
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|e| e.as_str().map(str::to_owned))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    checklist: checklist
+                        .iter()
+                        .filter(|i| data["checklist"][i.key] == Value::Bool(true))
+                        .map(|i| i.label.to_owned())
+                        .collect(),
+                    improvement_plan: text(&data["improvement_plan"]),
+                    comment: v.review_comment.clone().unwrap_or_default(),
+                }
+            })
+            .collect();
+        let path = deliverable_href(
+            &service.id,
+            view.status.kind,
+            &view.status.period.to_string(),
+        );
+        let (submit, review, settings) = deliverable_forms(&path, &view, &access, failed);
+        Ok::<_, ApiError>(DeliverablePage {
+            nav: Nav::of(p),
+            error,
+            notice,
+            csrf_token: csrf(p),
+            id: service.id,
+            service_name: service.name,
+            label: view.status.label.clone(),
+            source: view.status.source.to_owned(),
+            due: view
+                .status
+                .due
+                .map(jp_civil_date)
+                .unwrap_or_else(|| "未定".into()),
+            due_rule: view.due_rule.to_owned(),
+            state: deliverable_state_label(view.status.state),
+            on_time: on_time_label(view.status.on_time),
+            note: view.note.clone(),
+            versions,
+            submit,
+            review,
+            settings,
+        })
+    };
+    match build.await {
+        Ok(page) => render(&page),
+        Err(e) => error_response(e),
+    }
+}
+
+/// `GET /services/{id}/oversight/deliverables/{kind}/{period}`.
+pub async fn deliverable_page(
+    State(state): State<AppState>,
+    UiUser(p): UiUser,
+    Path((id, kind, period)): Path<(String, String, String)>,
+    Query(q): Query<DoneQuery>,
+) -> Response {
+    deliverable_view(
+        &state,
+        &p,
+        (&id, &kind, &period),
+        None,
+        done_notice(&q),
+        None,
+    )
+    .await
+}
+
+async fn deliverable_failed(
+    state: &AppState,
+    p: &Principal,
+    at: (&str, &str, &str),
+    e: ApiError,
+    failed: Failed,
+) -> Response {
+    if matches!(e.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN) {
+        return error_response(e);
+    }
+    let r = deliverable_view(state, p, at, Some(e.message.clone()), None, Some(&failed)).await;
+    with_status(r, e.status)
+}
+
+fn deliverable_done(id: &str, kind: &str, period: &str, done: &str) -> Response {
+    Redirect::to(&format!(
+        "/services/{id}/oversight/deliverables/{kind}/{period}?done={done}"
+    ))
+    .into_response()
+}
+
+/// `POST /services/{id}/oversight/deliverables/{kind}/{period}/versions`.
+pub async fn submit_version(
+    State(state): State<AppState>,
+    Path((id, kind, period)): Path<(String, String, String)>,
+    UiForm(p, f): UiForm<RawForm>,
+) -> Response {
+    let result = async {
+        let (_, access) = oversight::service_access(&state, &p, &id).await?;
+        if access == OversightAccess::Read {
+            return Err(ApiError::forbidden());
+        }
+        let dk = DeliverableKind::parse(&kind).ok_or_else(ApiError::not_found)?;
+        let input = VersionInput {
+            note: f.get("note"),
+            evidence_ids: f
+                .get("evidence_ids")
+                .split([',', '\n', ' ', '、'])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            checklist: dk
+                .checklist()
+                .iter()
+                .map(|i| (i.key.to_owned(), f.get(i.key) == "true"))
+                .collect(),
+            improvement_plan: f.get("improvement_plan"),
+        };
+        oversight::submit_version(
+            State(state.clone()),
+            p.clone(),
+            Path((id.clone(), kind.clone(), period.clone())),
+            ApiJson(input),
+        )
+        .await
+    };
+    match result.await {
+        Ok(_) => deliverable_done(&id, &kind, &period, "submitted"),
+        Err(e) => {
+            let failed = Failed::of("submit".into(), &f, &e);
+            deliverable_failed(&state, &p, (&id, &kind, &period), e, failed).await
+        }
+    }
+}
+
+/// `POST /services/{id}/oversight/deliverables/{kind}/{period}/versions/{n}/review`.
+pub async fn review_version(
+    State(state): State<AppState>,
+    Path((id, kind, period, number)): Path<(String, String, String, String)>,
+    UiForm(p, f): UiForm<RawForm>,
+) -> Response {
+    let result = async {
+        let (_, access) = oversight::service_access(&state, &p, &id).await?;
+        access.require_manage()?;
+        let decision = match f.get("decision").as_str() {
+            "accept" => ReviewDecision::Accept,
+            "return" => ReviewDecision::Return,
+            _ => {
+                return Err(
+                    ApiError::bad_request("invalid_field", "確認の内容を選んでください")
+                        .with_field("decision"),
+                );
+            }
+        };
+        let comment = f.get("comment");
+        oversight::review_version(
+            State(state.clone()),
+            p.clone(),
+            Path((id.clone(), kind.clone(), period.clone(), number.clone())),
+            ApiJson(VersionReview {
+                decision,
+                comment: (!comment.is_empty()).then_some(comment),
+            }),
+        )
+        .await
+    };
+    match result.await {
+        Ok(_) => deliverable_done(&id, &kind, &period, "reviewed"),
+        Err(e) => {
+            let failed = Failed::of("review".into(), &f, &e);
+            deliverable_failed(&state, &p, (&id, &kind, &period), e, failed).await
+        }
+    }
+}
+
+/// `POST /services/{id}/oversight/deliverables/{kind}/{period}`: the due
+/// date, whether it is required, a note (tenant staff).
+pub async fn put_deliverable(
+    State(state): State<AppState>,
+    Path((id, kind, period)): Path<(String, String, String)>,
+    UiForm(p, f): UiForm<RawForm>,
+) -> Response {
+    let result = async {
+        let (_, access) = oversight::service_access(&state, &p, &id).await?;
+        access.require_manage()?;
+        let due = f.get("due");
+        let due = if due.is_empty() {
+            None
+        } else {
+            Some(parse_day(&due).ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_field",
+                    "期限は実在する日付を 2026-05-01 のように年-月-日で入力してください",
+                )
+                .with_field("due")
+            })?)
+        };
+        oversight::put_deliverable(
+            State(state.clone()),
+            p.clone(),
+            Path((id.clone(), kind.clone(), period.clone())),
+            ApiJson(DeliverableInput {
+                due,
+                required: f.get("required") == "true",
+                note: f.get("note"),
+            }),
+        )
+        .await
+    };
+    match result.await {
+        Ok(_) => deliverable_done(&id, &kind, &period, "deliverable"),
+        Err(e) => {
+            let failed = Failed::of("settings".into(), &f, &e);
+            deliverable_failed(&state, &p, (&id, &kind, &period), e, failed).await
+        }
+    }
+}
