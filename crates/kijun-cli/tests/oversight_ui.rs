@@ -747,3 +747,161 @@ fn deliverable_versions_are_submitted_returned_and_accepted_through_the_forms() 
     let (_, d) = w.reviewer.get(&api_path);
     assert_eq!(d["latest_version"], 2);
 }
+
+#[test]
+fn sla_settings_and_monitoring_are_set_through_the_forms_as_the_api_checks_them() {
+    let s = TestServer::start();
+    let mut w = world(&s);
+    let svc = w.service.clone();
+    let tenant = w.tenant.clone();
+    let page_path = format!("/services/{svc}/oversight/settings");
+    let api_path = format!("/api/v1/services/{svc}/sla-settings");
+
+    let (_, page) = html(&mut w.reviewer, &format!("/services/{svc}/oversight"));
+    assert!(page.contains(&format!("href=\"{page_path}\"")), "{page}");
+    let (status, page) = html(&mut w.reviewer, &page_path);
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("99.8 % 以上"), "defaults shown");
+    assert!(page.contains("稼働監視は設定されていません"));
+    assert!(page.contains(&format!("action=\"{page_path}\"")));
+
+    let sla = |tuesday: &'static str, availability: &'static str| {
+        vec![
+            ("targets.availability", availability),
+            ("targets.max_recovery", "4:30"),
+            ("targets.first_answer_limit", "24"),
+            ("targets.max_major_failures_per_fiscal_year", "2"),
+            ("schedule.kind", "weekly"),
+            ("schedule.skip_closed_days", "true"),
+            ("schedule.windows.monday", "09:00-17:00"),
+            ("schedule.windows.tuesday", tuesday),
+            ("schedule.windows.friday", "09:00-12:00, 13:00-24:00"),
+            ("closed_days", "06-23 慰霊の日\r\n2026-08-14 夏季休庁日"),
+            ("monthly_report_open_day", "5"),
+            ("reports_from", "2026-04"),
+        ]
+    };
+    let (status, location) = form_post(&w.reviewer, &page_path, &sla("", "99.5"));
+    assert_eq!(status, 303, "{location}");
+    assert_eq!(location, format!("{page_path}?done=sla"));
+    let (_, saved) = w.reviewer.get(&api_path);
+    let t = &saved["targets"];
+    assert_eq!(
+        t["availability"],
+        json!({"numerator": 199, "denominator": 2}),
+        "{saved}"
+    );
+    assert_eq!(t["max_recovery"], "PT4H30M");
+    assert_eq!(t["first_answer_limit"], "PT24H");
+    assert_eq!(t["max_major_failures_per_fiscal_year"], 2);
+    assert_eq!(
+        saved["schedule"],
+        json!({"kind": "weekly", "skip_closed_days": true, "windows": [
+            {"weekday": "monday", "start": "09:00:00", "end": "17:00:00"},
+            {"weekday": "friday", "start": "09:00:00", "end": "12:00:00"},
+            {"weekday": "friday", "start": "13:00:00", "end": "00:00:00"}]})
+    );
+    assert_eq!(
+        saved["closed_days"],
+        json!([{"kind": "annual", "month": 6, "day": 23, "name": "慰霊の日"},
+               {"kind": "date", "date": "2026-08-14", "name": "夏季休庁日"}])
+    );
+    assert_eq!(saved["monthly_report_open_day"], 5);
+    assert_eq!(saved["reports_from"], "2026-04");
+    let (_, page) = html(&mut w.reviewer, &format!("{page_path}?done=sla"));
+    assert!(page.contains("SLA 設定を保存しました"));
+    assert!(page.contains("99.5 % 以上"));
+    assert!(
+        page.contains("value=\"4:30\""),
+        "the form shows the saved values"
+    );
+    assert!(page.contains("value=\"09:00-12:00, 13:00-24:00\""));
+
+    // The API's checks, shown at the field; nothing saved.
+    let (status, page) = form_post(&w.reviewer, &page_path, &sla("17:00-09:00", "99.5"));
+    assert_eq!(status, 400, "{page}");
+    assert!(
+        page.contains("id=\"sla-schedule.windows.tuesday-error\""),
+        "{page}"
+    );
+    let (status, page) = form_post(&w.reviewer, &page_path, &sla("", "100.5"));
+    assert_eq!(status, 400);
+    assert!(
+        page.contains("id=\"sla-targets.availability-error\""),
+        "{page}"
+    );
+    assert!(page.contains("100 % 以下"));
+    let (status, page) = form_post(&w.reviewer, &page_path, &sla("9時から", "99.5"));
+    assert_eq!(status, 400);
+    assert!(
+        page.contains("id=\"sla-schedule.windows.tuesday-error\""),
+        "{page}"
+    );
+    let (_, after) = w.reviewer.get(&api_path);
+    assert_eq!(after, saved);
+
+    // Monitoring: a loopback address is refused by the API's rule; a valid
+    // probe is saved, shown and removed.
+    let monitor_path = format!("/services/{svc}/oversight/monitoring");
+    let probe = |url: &'static str| {
+        vec![
+            ("url", url),
+            ("interval_seconds", "60"),
+            ("expected_status", ""),
+            ("timeout_seconds", "10"),
+            ("failures", "3"),
+        ]
+    };
+    let (status, page) = form_post(&w.reviewer, &monitor_path, &probe("http://127.0.0.1/x"));
+    assert_eq!(status, 400);
+    assert!(page.contains("id=\"monitoring-url-error\""), "{page}");
+    let (status, _) = w
+        .reviewer
+        .get(&format!("/api/v1/services/{svc}/monitoring"));
+    assert_eq!(status, 404);
+    let (status, location) = form_post(
+        &w.reviewer,
+        &monitor_path,
+        &probe("https://status.example.jp/health"),
+    );
+    assert_eq!(status, 303, "{location}");
+    let (status, m) = w
+        .reviewer
+        .get(&format!("/api/v1/services/{svc}/monitoring"));
+    assert_eq!(status, 200);
+    assert_eq!(m["settings"]["url"], "https://status.example.jp/health");
+    assert_eq!(m["settings"]["expected_status"], Value::Null);
+    let (_, page) = html(&mut w.reviewer, &page_path);
+    assert!(
+        page.contains("<td>https://status.example.jp/health</td>"),
+        "{page}"
+    );
+    assert!(page.contains(&format!("action=\"{monitor_path}/delete\"")));
+
+    // Viewers and vendors read without forms and get 403.
+    let mut viewer = tenant_user(&s, &mut w.admin, &tenant, "viewer-s", "viewer");
+    let mut prov = vendor_user(&s, &mut w.admin, &w.provider, "prov-s");
+    for c in [&mut viewer, &mut prov] {
+        let (status, page) = html(c, &page_path);
+        assert_eq!(status, 200);
+        assert!(page.contains("99.5 % 以上"));
+        assert!(page.contains("https://status.example.jp/health"));
+        assert!(
+            !page.contains(&format!("action=\"/services/{svc}/oversight")),
+            "{page}"
+        );
+        let (status, _) = form_post(c, &page_path, &sla("", "90"));
+        assert_eq!(status, 403);
+        let (status, _) = form_post(c, &format!("{monitor_path}/delete"), &[]);
+        assert_eq!(status, 403);
+    }
+    let (_, after) = w.reviewer.get(&api_path);
+    assert_eq!(after, saved);
+
+    let (status, _) = form_post(&w.reviewer, &format!("{monitor_path}/delete"), &[]);
+    assert_eq!(status, 303);
+    let (status, _) = w
+        .reviewer
+        .get(&format!("/api/v1/services/{svc}/monitoring"));
+    assert_eq!(status, 404);
+}

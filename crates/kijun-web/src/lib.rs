@@ -319,6 +319,18 @@ pub fn router(state: AppState) -> Router {
             get(ui_oversight::oversight_page),
         )
         .route(
+            "/services/{id}/oversight/settings",
+            get(ui_oversight::settings_page).post(ui_oversight::settings_submit),
+        )
+        .route(
+            "/services/{id}/oversight/monitoring",
+            post(ui_oversight::monitoring_submit),
+        )
+        .route(
+            "/services/{id}/oversight/monitoring/delete",
+            post(ui_oversight::monitoring_delete),
+        )
+        .route(
             "/services/{id}/oversight/{collection}",
             post(ui_oversight::create_record),
         )

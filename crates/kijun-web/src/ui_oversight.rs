@@ -7,7 +7,10 @@
 //! inquiry and record an incident's times; and a deliverable's page
 //! (`…/oversight/deliverables/{kind}/{period}`) with its versions and the
 //! forms to submit a version, accept or return the latest one, and set the
-//! due date.
+//! due date; and the service's SLA settings and availability monitor
+//! (`…/oversight/settings`: targets, operating schedule, closed days, the
+//! monthly report's due day; the probe's URL, interval, expected status,
+//! timeout and failures, and its removal).
 //!
 //! Who may do what is decided exactly as in the JSON API: every list and
 //! every change goes through the handlers of `routes::oversight` (the same
@@ -1267,6 +1270,767 @@ pub async fn put_deliverable(
         Err(e) => {
             let failed = Failed::of("settings".into(), &f, &e);
             deliverable_failed(&state, &p, (&id, &kind, &period), e, failed).await
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// SLA settings and availability monitoring (`/services/{id}/oversight/settings`)
+
+const WEEKDAYS: [(jiff::civil::Weekday, &str, &str); 7] = [
+    (
+        jiff::civil::Weekday::Monday,
+        "schedule.windows.monday",
+        "月曜日",
+    ),
+    (
+        jiff::civil::Weekday::Tuesday,
+        "schedule.windows.tuesday",
+        "火曜日",
+    ),
+    (
+        jiff::civil::Weekday::Wednesday,
+        "schedule.windows.wednesday",
+        "水曜日",
+    ),
+    (
+        jiff::civil::Weekday::Thursday,
+        "schedule.windows.thursday",
+        "木曜日",
+    ),
+    (
+        jiff::civil::Weekday::Friday,
+        "schedule.windows.friday",
+        "金曜日",
+    ),
+    (
+        jiff::civil::Weekday::Saturday,
+        "schedule.windows.saturday",
+        "土曜日",
+    ),
+    (
+        jiff::civil::Weekday::Sunday,
+        "schedule.windows.sunday",
+        "日曜日",
+    ),
+];
+
+/// A percentage as typed (`99.8`): up to six decimals, trailing zeros
+/// dropped.
+fn percent_input(p: kijun_core::sla::Percent) -> String {
+    let text = p.display(6);
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
+}
+
+/// A limit as typed: whole hours (`6`) or hours and minutes (`6:30`).
+fn hours_input(d: jiff::SignedDuration) -> String {
+    let minutes = d.as_secs() / 60;
+    if minutes % 60 == 0 {
+        (minutes / 60).to_string()
+    } else {
+        format!("{}:{:02}", minutes / 60, minutes % 60)
+    }
+}
+
+fn parse_hours(
+    text: &str,
+    field: &'static str,
+    label: &str,
+) -> Result<jiff::SignedDuration, ApiError> {
+    let bad = || {
+        ApiError::bad_request(
+            "invalid_field",
+            format!("{label}は時間（6）または時間:分（6:30）で入力してください"),
+        )
+        .with_field(field)
+    };
+    let (h, m) = text.split_once(':').unwrap_or((text, "0"));
+    let h: i64 = h.trim().parse().map_err(|_| bad())?;
+    let m: i64 = m.trim().parse().map_err(|_| bad())?;
+    if !(0..60).contains(&m) || !(0..=100_000).contains(&h) {
+        return Err(bad());
+    }
+    Ok(jiff::SignedDuration::from_mins(h * 60 + m))
+}
+
+fn hhmm(t: jiff::civil::Time) -> String {
+    format!("{:02}:{:02}", t.hour(), t.minute())
+}
+
+/// `09:00-17:00, 18:00-20:00` for one weekday.
+fn windows_input(
+    schedule: &kijun_core::sla::OperatingSchedule,
+    weekday: jiff::civil::Weekday,
+) -> String {
+    match schedule {
+        kijun_core::sla::OperatingSchedule::Always => String::new(),
+        kijun_core::sla::OperatingSchedule::Weekly { windows, .. } => windows
+            .iter()
+            .filter(|w| w.weekday == weekday)
+            .map(|w| {
+                let end = if w.end == jiff::civil::Time::midnight() {
+                    "24:00".to_owned()
+                } else {
+                    hhmm(w.end)
+                };
+                format!("{}-{end}", hhmm(w.start))
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+fn parse_time(text: &str) -> Option<jiff::civil::Time> {
+    let (h, m) = text.trim().split_once(':')?;
+    let (h, m): (i8, i8) = (h.parse().ok()?, m.parse().ok()?);
+    if h == 24 && m == 0 {
+        return Some(jiff::civil::Time::midnight());
+    }
+    jiff::civil::Time::new(h, m, 0, 0).ok()
+}
+
+/// `06-23 慰霊の日` (every year) or `2026-06-23 名称` (one date), a line each.
+fn closed_days_input(days: &[kijun_core::calendar::TenantClosedDay]) -> String {
+    days.iter()
+        .map(|d| match d {
+            kijun_core::calendar::TenantClosedDay::Date { date, name } => format!("{date} {name}"),
+            kijun_core::calendar::TenantClosedDay::Annual { month, day, name } => {
+                format!("{month:02}-{day:02} {name}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn parse_closed_days(text: &str) -> Result<Vec<kijun_core::calendar::TenantClosedDay>, ApiError> {
+    use kijun_core::calendar::TenantClosedDay;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let bad = || {
+            ApiError::bad_request(
+                "invalid_field",
+                format!(
+                    "{} 行目: 閉庁日は「06-23 慰霊の日」（毎年）または「2026-06-23 名称」（その日だけ）の形で入力してください",
+                    i + 1
+                ),
+            )
+            .with_field("closed_days")
+        };
+        let (when, name) = line.split_once([' ', '\u{3000}']).ok_or_else(bad)?;
+        let name = name.trim().to_owned();
+        if name.is_empty() {
+            return Err(bad());
+        }
+        if let Some(date) = parse_day(when) {
+            out.push(TenantClosedDay::Date { date, name });
+        } else {
+            let (m, d) = when.split_once('-').ok_or_else(bad)?;
+            let (month, day): (i8, i8) =
+                (m.parse().map_err(|_| bad())?, d.parse().map_err(|_| bad())?);
+            out.push(TenantClosedDay::Annual { month, day, name });
+        }
+    }
+    Ok(out)
+}
+
+fn text_field(form: &str, name: &'static str, label: &str, value: String, hint: &str) -> FormField {
+    let mut f = FormField::new(form, name, label, "text");
+    f.value = value;
+    f.hint = hint.to_owned();
+    f
+}
+
+fn sla_form(service_id: &str, s: &kijun_core::oversight::SlaSettings) -> FormView {
+    let key = "sla";
+    let t = &s.targets;
+    let mut fields = vec![
+        text_field(
+            key,
+            "targets.availability",
+            "サービス稼働率の目標（%）",
+            percent_input(t.availability),
+            "例: 99.8（100 以下）",
+        ),
+        text_field(
+            key,
+            "targets.max_recovery",
+            "重大障害の復旧時間の上限",
+            hours_input(t.max_recovery),
+            "時間（6）または時間:分（6:30）。0〜744 時間",
+        ),
+        text_field(
+            key,
+            "targets.first_answer_limit",
+            "問合せへの一次回答の上限（閉庁日を除く）",
+            hours_input(t.first_answer_limit),
+            "時間（48）または時間:分。0〜744 時間",
+        ),
+        text_field(
+            key,
+            "targets.max_major_failures_per_fiscal_year",
+            "年度あたりの重大障害の上限（件）",
+            t.max_major_failures_per_fiscal_year.to_string(),
+            "",
+        ),
+    ];
+    let weekly = matches!(
+        s.schedule,
+        kijun_core::sla::OperatingSchedule::Weekly { .. }
+    );
+    let mut kind = FormField::new(key, "schedule.kind", "当初予定した稼働時間", "select");
+    kind.options = vec![
+        ("always".into(), "24 時間 365 日".into()),
+        ("weekly".into(), "曜日ごとの時間帯".into()),
+    ];
+    kind.value = if weekly { "weekly" } else { "always" }.into();
+    fields.push(kind);
+    let mut skip = FormField::new(
+        key,
+        "schedule.skip_closed_days",
+        "閉庁日は稼働を予定しない（曜日ごとの時間帯のとき）",
+        "checkbox",
+    );
+    skip.checked = matches!(
+        s.schedule,
+        kijun_core::sla::OperatingSchedule::Weekly {
+            skip_closed_days: true,
+            ..
+        }
+    );
+    fields.push(skip);
+    for (weekday, name, label) in WEEKDAYS {
+        fields.push(text_field(
+            key,
+            name,
+            &format!("{label}の稼働時間帯"),
+            windows_input(&s.schedule, weekday),
+            "例: 09:00-17:00（複数はカンマで区切る。24:00 まで可。空欄はその曜日は稼働なし）",
+        ));
+    }
+    let mut closed = FormField::new(key, "closed_days", "団体の閉庁日（条例）", "textarea");
+    closed.value = closed_days_input(&s.closed_days);
+    closed.hint =
+        "1 行に 1 日。「06-23 慰霊の日」（毎年）または「2026-06-23 名称」（その日だけ）".into();
+    fields.push(closed);
+    fields.push(text_field(
+        key,
+        "monthly_report_open_day",
+        "月次報告の提出期限（翌月の第 N 開庁日）",
+        s.monthly_report_open_day.to_string(),
+        "1〜20",
+    ));
+    let mut from = FormField::new(key, "reports_from", "月次報告を求める最初の月", "month");
+    from.value = s.reports_from.map(|m| m.to_string()).unwrap_or_default();
+    from.hint = "年-月（例: 2026-04）。空欄は契約開始の月".into();
+    fields.push(from);
+    FormView {
+        key: key.into(),
+        heading: "SLA 設定を変更する".into(),
+        action: format!("/services/{service_id}/oversight/settings"),
+        submit: "SLA 設定を保存する".into(),
+        fields,
+        open: false,
+    }
+}
+
+/// The SLA settings of the form; the handler checks them.
+fn form_settings(f: &RawForm) -> Result<kijun_core::oversight::SlaSettings, ApiError> {
+    use kijun_core::sla::{OperatingSchedule, Percent, ServiceWindow, SlaTargets};
+    let bad = |field: &'static str, message: &str| {
+        ApiError::bad_request("invalid_field", message.to_owned()).with_field(field)
+    };
+    let availability = Percent::parse(&f.get("targets.availability")).map_err(|_| {
+        bad(
+            "targets.availability",
+            "サービス稼働率の目標は 99.8 のように数字で入力してください",
+        )
+    })?;
+    let targets = SlaTargets {
+        availability,
+        max_recovery: parse_hours(
+            &f.get("targets.max_recovery"),
+            "targets.max_recovery",
+            "重大障害の復旧時間の上限",
+        )?,
+        first_answer_limit: parse_hours(
+            &f.get("targets.first_answer_limit"),
+            "targets.first_answer_limit",
+            "一次回答の上限",
+        )?,
+        max_major_failures_per_fiscal_year: f
+            .get("targets.max_major_failures_per_fiscal_year")
+            .parse()
+            .map_err(|_| {
+                bad(
+                    "targets.max_major_failures_per_fiscal_year",
+                    "重大障害の上限は 0 以上の整数で入力してください",
+                )
+            })?,
+    };
+    let schedule = match f.get("schedule.kind").as_str() {
+        "always" => OperatingSchedule::Always,
+        "weekly" => {
+            let mut windows = Vec::new();
+            for (weekday, name, label) in WEEKDAYS {
+                for part in f.get(name).split([',', '、']) {
+                    let part = part.trim();
+                    if part.is_empty() {
+                        continue;
+                    }
+                    let times = part
+                        .split_once(['-', '〜', '~'])
+                        .and_then(|(a, b)| Some((parse_time(a)?, parse_time(b)?)));
+                    let Some((start, end)) = times else {
+                        return Err(ApiError::bad_request(
+                            "invalid_field",
+                            format!("{label}の稼働時間帯は 09:00-17:00 のように入力してください"),
+                        )
+                        .with_field(name));
+                    };
+                    windows.push(ServiceWindow {
+                        weekday,
+                        start,
+                        end,
+                    });
+                }
+            }
+            OperatingSchedule::Weekly {
+                windows,
+                skip_closed_days: f.get("schedule.skip_closed_days") == "true",
+            }
+        }
+        _ => {
+            return Err(bad("schedule.kind", "当初予定した稼働時間を選んでください"));
+        }
+    };
+    let reports_from = match f.get("reports_from").as_str() {
+        "" => None,
+        m => Some(Month::parse(m).ok_or_else(|| {
+            bad(
+                "reports_from",
+                "月次報告を求める最初の月は 2026-04 のように年-月で入力してください",
+            )
+        })?),
+    };
+    Ok(kijun_core::oversight::SlaSettings {
+        targets,
+        schedule,
+        closed_days: parse_closed_days(&f.get("closed_days"))?,
+        monthly_report_open_day: f.get("monthly_report_open_day").parse().map_err(|_| {
+            bad(
+                "monthly_report_open_day",
+                "月次報告の提出期限は 1〜20 の整数で入力してください",
+            )
+        })?,
+        reports_from,
+    })
+}
+
+/// The API's field of a settings error as the form's field: a window's
+/// index (`schedule.windows.3`) as its weekday's control.
+fn settings_field(
+    field: Option<&str>,
+    schedule: Option<&kijun_core::sla::OperatingSchedule>,
+) -> Option<String> {
+    let field = field?;
+    let index = field
+        .strip_prefix("schedule.windows.")
+        .and_then(|i| i.parse::<usize>().ok());
+    match (index, schedule) {
+        (Some(i), Some(kijun_core::sla::OperatingSchedule::Weekly { windows, .. })) => windows
+            .get(i)
+            .and_then(|w| WEEKDAYS.iter().find(|(d, _, _)| *d == w.weekday))
+            .map(|(_, name, _)| (*name).to_owned()),
+        _ => Some(field.to_owned()),
+    }
+}
+
+fn monitoring_form(service_id: &str, settings: Option<&Value>) -> FormView {
+    let key = "monitoring";
+    let value = |name: &str, default: &str| {
+        settings
+            .and_then(|s| s.get(name))
+            .filter(|v| !v.is_null())
+            .map_or_else(
+                || default.to_owned(),
+                |v| v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+            )
+    };
+    let mut url = text_field(
+        key,
+        "url",
+        "監視する URL",
+        value("url", ""),
+        "http:// または https:// の URL（内部向けのアドレスは使えません）",
+    );
+    url.required = true;
+    FormView {
+        key: key.into(),
+        heading: "稼働監視を設定する".into(),
+        action: format!("/services/{service_id}/oversight/monitoring"),
+        submit: "稼働監視を保存する".into(),
+        fields: vec![
+            url,
+            text_field(
+                key,
+                "interval_seconds",
+                "確認の間隔（秒）",
+                value("interval_seconds", "60"),
+                "サーバーの最小間隔（既定 30 秒）以上、86400 以下",
+            ),
+            text_field(
+                key,
+                "expected_status",
+                "正常とみなすステータスコード",
+                value("expected_status", ""),
+                "空欄は 2xx すべて",
+            ),
+            text_field(
+                key,
+                "timeout_seconds",
+                "応答を待つ時間（秒）",
+                value("timeout_seconds", "10"),
+                "1〜60 秒、かつ間隔以下",
+            ),
+            text_field(
+                key,
+                "failures",
+                "障害・停止を登録する連続失敗回数",
+                value("failures", "3"),
+                "1〜100",
+            ),
+        ],
+        open: false,
+    }
+}
+
+fn form_monitor(
+    f: &RawForm,
+) -> Result<kijun_core::oversight::monitoring::MonitorSettings, ApiError> {
+    fn number<T: std::str::FromStr>(
+        f: &RawForm,
+        name: &'static str,
+        label: &str,
+    ) -> Result<T, ApiError> {
+        f.get(name).parse().map_err(|_| {
+            ApiError::bad_request("invalid_field", format!("{label}は整数で入力してください"))
+                .with_field(name)
+        })
+    }
+    let expected = f.get("expected_status");
+    Ok(kijun_core::oversight::monitoring::MonitorSettings {
+        url: f.get("url"),
+        interval_seconds: number(f, "interval_seconds", "確認の間隔")?,
+        expected_status: if expected.is_empty() {
+            None
+        } else {
+            Some(number(f, "expected_status", "ステータスコード")?)
+        },
+        timeout_seconds: number(f, "timeout_seconds", "応答を待つ時間")?,
+        failures: number(f, "failures", "連続失敗回数")?,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "oversight_settings.html")]
+struct SettingsPage {
+    nav: Option<Nav>,
+    error: Option<String>,
+    notice: Option<String>,
+    csrf_token: String,
+    id: String,
+    service_name: String,
+    /// `(label, value)` of the settings in force.
+    sla: Vec<(String, String)>,
+    sla_form: Option<FormView>,
+    /// `(label, value)` of the monitor and its last state (empty: none).
+    monitor: Vec<(String, String)>,
+    monitor_form: Option<FormView>,
+    /// A monitor exists and the user may remove it.
+    can_delete_monitor: bool,
+}
+
+async fn settings_view(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    error: Option<String>,
+    notice: Option<String>,
+    failed: Option<&Failed>,
+) -> Response {
+    let build = async {
+        let (service, access) = oversight::service_access(state, p, id).await?;
+        let Json(settings) =
+            oversight::get_settings(State(state.clone()), p.clone(), Path(service.id.clone()))
+                .await?;
+        let monitor = match crate::routes::monitoring::get(
+            State(state.clone()),
+            p.clone(),
+            Path(service.id.clone()),
+        )
+        .await
+        {
+            Ok(Json(m)) => Some(m),
+            Err(e) if e.status == StatusCode::NOT_FOUND => None,
+            Err(e) => return Err(e),
+        };
+        let manage = access == OversightAccess::Manage;
+        let schedule = match &settings.schedule {
+            kijun_core::sla::OperatingSchedule::Always => "24 時間 365 日".to_owned(),
+            kijun_core::sla::OperatingSchedule::Weekly {
+                skip_closed_days, ..
+            } => {
+                let days: Vec<String> = WEEKDAYS
+                    .iter()
+                    .map(|(d, _, label)| {
+                        let w = windows_input(&settings.schedule, *d);
+                        format!("{label} {}", if w.is_empty() { "なし".into() } else { w })
+                    })
+                    .collect();
+                format!(
+                    "{}{}",
+                    days.join("、"),
+                    if *skip_closed_days {
+                        "（閉庁日を除く）"
+                    } else {
+                        ""
+                    }
+                )
+            }
+        };
+        let t = &settings.targets;
+        let sla = vec![
+            (
+                "サービス稼働率の目標".into(),
+                format!("{} % 以上", percent_input(t.availability)),
+            ),
+            (
+                "重大障害の復旧時間の上限".into(),
+                format!("{} 時間", hours_input(t.max_recovery)),
+            ),
+            (
+                "問合せへの一次回答の上限（閉庁日を除く）".into(),
+                format!("{} 時間", hours_input(t.first_answer_limit)),
+            ),
+            (
+                "年度あたりの重大障害の上限".into(),
+                format!("{} 件", t.max_major_failures_per_fiscal_year),
+            ),
+            ("当初予定した稼働時間".into(), schedule),
+            (
+                "団体の閉庁日".into(),
+                if settings.closed_days.is_empty() {
+                    "なし".into()
+                } else {
+                    closed_days_input(&settings.closed_days).replace('\n', "、")
+                },
+            ),
+            (
+                "月次報告の提出期限".into(),
+                format!("翌月の第 {} 開庁日", settings.monthly_report_open_day),
+            ),
+            (
+                "月次報告を求める最初の月".into(),
+                settings
+                    .reports_from
+                    .map_or_else(|| "契約開始の月".into(), Month::label),
+            ),
+        ];
+        let monitor_rows = monitor
+            .as_ref()
+            .map(|m| {
+                let s = &m["settings"];
+                let st = &m["state"];
+                let at = |v: &Value| {
+                    v.as_str()
+                        .and_then(|t| t.parse::<Timestamp>().ok())
+                        .map(jp_datetime)
+                        .unwrap_or_else(|| "—".into())
+                };
+                vec![
+                    ("URL".to_owned(), text(&s["url"])),
+                    ("確認の間隔".into(), format!("{} 秒", s["interval_seconds"])),
+                    (
+                        "正常とみなすステータスコード".into(),
+                        s["expected_status"]
+                            .as_u64()
+                            .map_or_else(|| "2xx".into(), |c| c.to_string()),
+                    ),
+                    (
+                        "応答を待つ時間".into(),
+                        format!("{} 秒", s["timeout_seconds"]),
+                    ),
+                    (
+                        "障害・停止を登録する連続失敗回数".into(),
+                        format!("{} 回", s["failures"]),
+                    ),
+                    ("最後の確認".into(), at(&st["last_checked_at"])),
+                    (
+                        "連続失敗".into(),
+                        format!("{} 回", st["consecutive_failures"].as_u64().unwrap_or(0)),
+                    ),
+                    (
+                        "最後の失敗の理由".into(),
+                        st["last_error"].as_str().unwrap_or("—").to_owned(),
+                    ),
+                    ("次の確認".into(), at(&m["next_probe_at"])),
+                ]
+            })
+            .unwrap_or_default();
+        let sla_form = manage.then(|| {
+            let mut form = sla_form(&service.id, &settings);
+            apply_failed(&mut form, failed);
+            form
+        });
+        let monitor_form = manage.then(|| {
+            let mut form = monitoring_form(&service.id, monitor.as_ref().map(|m| &m["settings"]));
+            apply_failed(&mut form, failed);
+            form
+        });
+        Ok::<_, ApiError>(SettingsPage {
+            nav: Nav::of(p),
+            error,
+            notice,
+            csrf_token: csrf(p),
+            sla,
+            sla_form,
+            monitor: monitor_rows,
+            monitor_form,
+            can_delete_monitor: manage && monitor.is_some(),
+            id: service.id,
+            service_name: service.name,
+        })
+    };
+    match build.await {
+        Ok(page) => render(&page),
+        Err(e) => error_response(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SettingsDone {
+    done: Option<String>,
+}
+
+/// `GET /services/{id}/oversight/settings`.
+pub async fn settings_page(
+    State(state): State<AppState>,
+    UiUser(p): UiUser,
+    Path(id): Path<String>,
+    Query(q): Query<SettingsDone>,
+) -> Response {
+    let notice = match q.done.as_deref() {
+        Some("sla") => Some("SLA 設定を保存しました".to_owned()),
+        Some("monitoring") => Some("稼働監視を保存しました".to_owned()),
+        Some("monitoring-deleted") => Some("稼働監視を停止しました".to_owned()),
+        _ => None,
+    };
+    settings_view(&state, &p, &id, None, notice, None).await
+}
+
+async fn settings_failed(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    e: ApiError,
+    failed: Failed,
+) -> Response {
+    if matches!(e.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN) {
+        return error_response(e);
+    }
+    let r = settings_view(state, p, id, Some(e.message.clone()), None, Some(&failed)).await;
+    with_status(r, e.status)
+}
+
+fn settings_done(id: &str, done: &str) -> Response {
+    Redirect::to(&format!("/services/{id}/oversight/settings?done={done}")).into_response()
+}
+
+/// `POST /services/{id}/oversight/settings`: the SLA settings (tenant
+/// staff), through the API's `PUT …/sla-settings`.
+pub async fn settings_submit(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    UiForm(p, f): UiForm<RawForm>,
+) -> Response {
+    let mut schedule = None;
+    let result = async {
+        let (_, access) = oversight::service_access(&state, &p, &id).await?;
+        access.require_manage()?;
+        let settings = form_settings(&f)?;
+        schedule = Some(settings.schedule.clone());
+        oversight::put_settings(
+            State(state.clone()),
+            p.clone(),
+            Path(id.clone()),
+            ApiJson(settings),
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(_) => settings_done(&id, "sla"),
+        Err(mut e) => {
+            e.field = settings_field(e.field.as_deref(), schedule.as_ref());
+            let failed = Failed::of("sla".into(), &f, &e);
+            settings_failed(&state, &p, &id, e, failed).await
+        }
+    }
+}
+
+/// `POST /services/{id}/oversight/monitoring`: the availability monitor
+/// (tenant staff), through the API's `PUT …/monitoring`.
+pub async fn monitoring_submit(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    UiForm(p, f): UiForm<RawForm>,
+) -> Response {
+    let result = async {
+        let (_, access) = oversight::service_access(&state, &p, &id).await?;
+        access.require_manage()?;
+        let settings = form_monitor(&f)?;
+        crate::routes::monitoring::put(
+            State(state.clone()),
+            p.clone(),
+            Path(id.clone()),
+            ApiJson(settings),
+        )
+        .await
+    };
+    match result.await {
+        Ok(_) => settings_done(&id, "monitoring"),
+        Err(e) => {
+            let failed = Failed::of("monitoring".into(), &f, &e);
+            settings_failed(&state, &p, &id, e, failed).await
+        }
+    }
+}
+
+/// `POST /services/{id}/oversight/monitoring/delete` (tenant staff).
+pub async fn monitoring_delete(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    UiForm(p, _f): UiForm<RawForm>,
+) -> Response {
+    match crate::routes::monitoring::delete(State(state.clone()), p.clone(), Path(id.clone())).await
+    {
+        Ok(_) => settings_done(&id, "monitoring-deleted"),
+        Err(e) => {
+            let failed = Failed {
+                key: String::new(),
+                values: HashMap::new(),
+                field: None,
+                message: e.message.clone(),
+            };
+            settings_failed(&state, &p, &id, e, failed).await
         }
     }
 }
