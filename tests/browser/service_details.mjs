@@ -10,7 +10,8 @@
 // subcontractor's edit page for WCAG 2.1 AA violations. Then the service's
 // oversight page (運用監督): an outage refused at its field, registered and
 // closed through the forms; axe-core checks the oversight page (also with
-// an error, and as a viewer), a deliverable's page and the SLA settings.
+// an error, and as a viewer), a deliverable's page, the SLA settings and
+// the tenant's notification channels (with an error).
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -230,6 +231,16 @@ try {
   await admin.goto(`${oversightUrl}/settings`);
   await admin.getByRole('heading', { level: 1, name: 'SLA 設定・稼働監視: 電子申請システム' }).waitFor();
   await assertAccessible(admin, 'SLA settings page');
+  await admin.getByRole('link', { name: '通知先' }).click();
+  await admin.getByRole('heading', { level: 1, name: '通知先: A市' }).waitFor();
+  const channelForm = admin.getByRole('form', { name: '通知先を追加する' });
+  await channelForm.getByLabel('方法（必須）').selectOption('webhook');
+  await channelForm.getByLabel('名称（必須）').fill('監視基盤');
+  await channelForm.getByLabel('URL（Webhook のとき）').fill('https://hooks.example.lg.jp/kijun');
+  await channelForm.getByLabel('署名用の秘密鍵（Webhook のとき）').fill('short');
+  await channelForm.getByRole('button', { name: '追加する' }).click();
+  await admin.locator('#channel-secret-error').waitFor();
+  await assertAccessible(admin, 'notification channels page with an error');
   await viewer.goto(oversightUrl);
   await viewer.getByRole('rowheader', { name: '2026年5月11日 01:00' }).waitFor();
   assert.equal(await viewer.getByRole('button', { name: '登録する' }).count(), 0, 'no forms');

@@ -47,6 +47,26 @@ fn only(c: &mut Client, svc: &str, collection: &str) -> Value {
     list[0].clone()
 }
 
+/// A GET without following the redirect: the status and `Location`.
+fn redirect_of(c: &Client, path: &str) -> (u16, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let mut req = ureq::http::Request::builder().uri(format!("{}{path}", c.base));
+    if let Some(cookie) = &c.cookie {
+        req = req.header("cookie", cookie.as_str());
+    }
+    let resp = agent.run(req.body(()).unwrap()).unwrap();
+    let location = resp
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (resp.status().as_u16(), location)
+}
+
 #[test]
 fn records_created_and_updated_through_the_forms_equal_the_api_and_show_on_the_page() {
     let s = TestServer::start();
@@ -904,4 +924,158 @@ fn sla_settings_and_monitoring_are_set_through_the_forms_as_the_api_checks_them(
         .reviewer
         .get(&format!("/api/v1/services/{svc}/monitoring"));
     assert_eq!(status, 404);
+}
+
+#[test]
+fn notification_channels_are_managed_by_tenant_administrators_without_showing_secrets() {
+    let s = TestServer::start();
+    let mut w = world(&s);
+    let tenant = w.tenant.clone();
+    let page_path = format!("/admin/tenants/{tenant}/notifications");
+    let api_path = format!("/api/v1/tenants/{tenant}/notifications/channels");
+    let mut ta = tenant_user(&s, &mut w.admin, &tenant, "tadmin-n", "tenant_admin");
+
+    // The menu's page leads to the administrator's tenant.
+    assert_eq!(
+        redirect_of(&ta, "/admin/notifications"),
+        (303, page_path.clone())
+    );
+    let (status, page) = html(&mut ta, &page_path);
+    assert_eq!(status, 200);
+    assert!(page.contains("<h1>通知先: A市</h1>"), "{page}");
+    assert!(page.contains("通知先はありません"));
+
+    let (status, location) = form_post(
+        &ta,
+        &format!("{page_path}/channels"),
+        &[
+            ("type", "email"),
+            ("name", "情報政策課"),
+            ("address", "joho@city.example.lg.jp"),
+            ("url", ""),
+            ("secret", ""),
+            ("kind_incident_report_late", "true"),
+            ("kind_deliverable_missing", "true"),
+        ],
+    );
+    assert_eq!(status, 303, "{location}");
+    assert_eq!(location, format!("{page_path}?done=created"));
+    let secret = "kijun-webhook-secret-0123456789";
+    let (status, _) = form_post(
+        &ta,
+        &format!("{page_path}/channels"),
+        &[
+            ("type", "webhook"),
+            ("name", "監視基盤"),
+            ("address", ""),
+            ("url", "https://hooks.example.lg.jp/kijun"),
+            ("secret", secret),
+        ],
+    );
+    assert_eq!(status, 303);
+    let (status, list) = ta.get(&api_path);
+    assert_eq!(status, 200, "{list}");
+    let list = list.as_array().unwrap().clone();
+    assert_eq!(list.len(), 2);
+    let mail = list.iter().find(|c| c["type"] == "email").unwrap();
+    assert_eq!(mail["address"], "joho@city.example.lg.jp");
+    assert_eq!(
+        mail["kinds"],
+        json!(["incident_report_late", "deliverable_missing"])
+    );
+    let hook = list.iter().find(|c| c["type"] == "webhook").unwrap();
+    assert_eq!(hook["url"], "https://hooks.example.lg.jp/kijun");
+    assert_eq!(hook["has_secret"], true);
+    assert_eq!(hook["kinds"], json!([]));
+    let (_, page) = html(&mut ta, &format!("{page_path}?done=created"));
+    assert!(page.contains("通知先を追加しました"));
+    assert!(page.contains(&format!("id=\"channel-{}\"", id_of(mail))));
+    assert!(page.contains("joho@city.example.lg.jp"));
+    assert!(page.contains("設定済み（表示しません）"));
+    assert!(page.contains("すべての種類"));
+    assert!(!page.contains(secret), "the secret is never shown");
+    assert!(
+        page.contains("<td>https://hooks.example.lg.jp/…</td>"),
+        "{page}"
+    );
+    assert!(!page.contains("/kijun"), "only the webhook's origin");
+
+    // Invalid forms: the error at its field, the secret not echoed, nothing
+    // stored.
+    let short = "short-secret";
+    let (status, page) = form_post(
+        &ta,
+        &format!("{page_path}/channels"),
+        &[
+            ("type", "webhook"),
+            ("name", "短い鍵"),
+            ("url", "https://hooks.example.lg.jp/other"),
+            ("secret", short),
+        ],
+    );
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("id=\"channel-secret-error\""), "{page}");
+    assert!(page.contains("value=\"短い鍵\""), "the name is kept");
+    assert!(!page.contains(short), "the secret is not echoed");
+    let (status, page) = form_post(
+        &ta,
+        &format!("{page_path}/channels"),
+        &[
+            ("type", "email"),
+            ("name", "誤り"),
+            ("address", "not-an-address"),
+        ],
+    );
+    assert_eq!(status, 400);
+    assert!(page.contains("id=\"channel-address-error\""), "{page}");
+    // A wrong CSRF token.
+    let (status, _) = form_post_with(
+        &ta,
+        "wrong-token",
+        &format!("{page_path}/channels"),
+        &[
+            ("type", "email"),
+            ("name", "CSRF"),
+            ("address", "a@example.jp"),
+        ],
+    );
+    assert_eq!(status, 403);
+    let (_, list) = ta.get(&api_path);
+    assert_eq!(list.as_array().unwrap().len(), 2);
+
+    // A reviewer of the tenant: 403; another tenant's administrator: 404.
+    let mut reviewer_page = html(&mut w.reviewer, &page_path);
+    assert_eq!(reviewer_page.0, 403, "{}", reviewer_page.1);
+    reviewer_page = form_post(
+        &w.reviewer,
+        &format!("{page_path}/channels/{}/delete", id_of(hook)),
+        &[],
+    );
+    assert_eq!(reviewer_page.0, 403);
+    let (_, t2) = w.admin.call(
+        "POST",
+        "/api/v1/tenants",
+        json!({"slug": "city-b", "name": "B市"}),
+    );
+    let mut other = tenant_user(&s, &mut w.admin, &id_of(&t2), "tadmin-b", "tenant_admin");
+    let (status, _) = html(&mut other, &page_path);
+    assert_eq!(status, 404);
+    let (status, _) = form_post(
+        &other,
+        &format!("{page_path}/channels/{}/delete", id_of(hook)),
+        &[],
+    );
+    assert_eq!(status, 404);
+
+    // Removing one.
+    let (status, location) = form_post(
+        &ta,
+        &format!("{page_path}/channels/{}/delete", id_of(hook)),
+        &[],
+    );
+    assert_eq!(status, 303, "{location}");
+    let (_, list) = ta.get(&api_path);
+    let list = list.as_array().unwrap().clone();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["type"], "email");
 }

@@ -23,6 +23,7 @@
 //! - [`ui_services`]: the UI of the service register: a service's full
 //!   record, and its edit forms for staff who may edit services.
 //! - [`ui_termination`]: the termination case page (更改・廃棄) and its forms.
+//! - [`ui_notify`]: a tenant's notification channels (通知先) page.
 //! - [`ui_oversight`]: a service's oversight page (運用監督: alerts,
 //!   deliverables, records) and a deliverable's page, with their forms.
 //! - [`tls`]: optional built-in TLS restricted to CRYPTREC-listed algorithms.
@@ -46,6 +47,7 @@ pub mod state;
 pub mod tls;
 pub mod ui;
 pub mod ui_assessments;
+pub mod ui_notify;
 pub mod ui_oversight;
 pub mod ui_services;
 pub mod ui_termination;
@@ -292,6 +294,19 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/logout", post(ui::logout_submit))
         .route("/admin/users", get(ui::users_page).post(ui::users_create))
+        .route("/admin/notifications", get(ui_notify::notifications_home))
+        .route(
+            "/admin/tenants/{id}/notifications",
+            get(ui_notify::notifications_page),
+        )
+        .route(
+            "/admin/tenants/{id}/notifications/channels",
+            post(ui_notify::create_channel),
+        )
+        .route(
+            "/admin/tenants/{id}/notifications/channels/{channel_id}/delete",
+            post(ui_notify::delete_channel),
+        )
         .route("/admin/users/{id}/role", post(ui::user_role))
         .route("/admin/users/{id}/{action}", post(ui::user_action))
         .route(
