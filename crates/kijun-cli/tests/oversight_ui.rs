@@ -1079,3 +1079,119 @@ fn notification_channels_are_managed_by_tenant_administrators_without_showing_se
     assert_eq!(list.len(), 1);
     assert_eq!(list[0]["type"], "email");
 }
+
+/// Posts a multipart form with a CSV file as a browser does, without
+/// following the redirect: the status and the `Location` or the page.
+fn csv_upload(c: &Client, csrf: &str, path: &str, csv: &str) -> (u16, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let boundary = "----kijun-test-boundary-7d1f";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"records.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
+    );
+    let mut req = ureq::http::Request::builder()
+        .method("POST")
+        .uri(format!("{}{path}", c.base))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        );
+    if let Some(cookie) = &c.cookie {
+        req = req.header("cookie", cookie.as_str());
+    }
+    let mut resp = agent.run(req.body(body).unwrap()).unwrap();
+    let status = resp.status().as_u16();
+    if let Some(location) = resp.headers().get("location") {
+        return (status, location.to_str().unwrap().to_owned());
+    }
+    (status, resp.body_mut().read_to_string().unwrap_or_default())
+}
+
+#[test]
+fn csv_files_are_imported_from_the_page_all_or_nothing() {
+    let s = TestServer::start();
+    let mut w = world(&s);
+    let svc = w.service.clone();
+    let tenant = w.tenant.clone();
+    let csrf = w.reviewer.csrf.clone().unwrap();
+    let import = format!("/services/{svc}/oversight/outages/import");
+
+    let (_, page) = html(&mut w.reviewer, &format!("/services/{svc}/oversight"));
+    assert!(page.contains(&format!("action=\"{import}\"")), "{page}");
+    assert!(page.contains("enctype=\"multipart/form-data\""));
+
+    let good = "発生日時,復旧日時,重大障害,検知,内容\r\n\
+                2026-05-10 01:00,2026-05-10 07:00,はい,監視,全機能停止\r\n\
+                2026/5/20 9:00,,いいえ,手動,画面の遅延\r\n";
+    let (status, location) = csv_upload(&w.reviewer, &csrf, &import, good);
+    assert_eq!(status, 303, "{location}");
+    assert_eq!(
+        location,
+        format!("/services/{svc}/oversight?done=imported&kind=outages&n=2#outages")
+    );
+    let list = api_list(&mut w.reviewer, &svc, "outages");
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0]["start"], "2026-05-09T16:00:00Z");
+    assert_eq!(list[0]["major"], true);
+    assert_eq!(list[1]["description"], "画面の遅延");
+    assert_eq!(list[1]["end"], Value::Null);
+    let (_, page) = html(&mut w.reviewer, &location);
+    assert!(
+        page.contains("障害・停止を CSV から 2 件取り込みました"),
+        "{page}"
+    );
+    assert!(page.contains("2026年5月20日 09:00"));
+
+    // A bad row: every problem listed with its row and column, nothing stored.
+    let bad = "発生日時,復旧日時,重大障害,検知,内容\n\
+               2026-06-01 01:00,,いいえ,監視,一件目\n\
+               2026-05-32 01:00,,いいえ,監視,二件目\n\
+               2026-06-03 01:00,2026-06-02 01:00,いいえ,監視,三件目\n";
+    let (status, page) = csv_upload(&w.reviewer, &csrf, &import, bad);
+    assert_eq!(status, 400, "{page}");
+    assert!(
+        page.contains("CSV ファイルに 2 件の問題があります"),
+        "{page}"
+    );
+    assert!(page.contains("id=\"csv-problems\""));
+    assert!(
+        page.contains("<th scope=\"row\">3</th><td>A</td><td>start</td><td>2026-05-32 01:00</td>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<th scope=\"row\">4</th><td>B</td><td>end</td>"),
+        "{page}"
+    );
+    assert_eq!(api_list(&mut w.reviewer, &svc, "outages").len(), 2);
+
+    // A wrong CSRF token; a viewer; a vendor for a kind it may not file.
+    let (status, _) = csv_upload(&w.reviewer, "wrong-token", &import, good);
+    assert_eq!(status, 403);
+    let viewer = tenant_user(&s, &mut w.admin, &tenant, "viewer-c", "viewer");
+    let (status, _) = csv_upload(&viewer, viewer.csrf.as_deref().unwrap(), &import, good);
+    assert_eq!(status, 403);
+    assert_eq!(api_list(&mut w.reviewer, &svc, "outages").len(), 2);
+    let prov = vendor_user(&s, &mut w.admin, &w.provider, "prov-c");
+    let notices = "種別,告知日,実施日,内容\n変更,2026-05-01,2026-06-01,画面の変更\n";
+    let (status, _) = csv_upload(
+        &prov,
+        prov.csrf.as_deref().unwrap(),
+        &format!("/services/{svc}/oversight/notices/import"),
+        notices,
+    );
+    assert_eq!(status, 403);
+    assert!(api_list(&mut w.reviewer, &svc, "notices").is_empty());
+    let (status, _) = csv_upload(
+        &w.reviewer,
+        &csrf,
+        &format!("/services/{svc}/oversight/notices/import"),
+        notices,
+    );
+    assert_eq!(status, 303);
+    assert_eq!(api_list(&mut w.reviewer, &svc, "notices").len(), 1);
+}

@@ -354,6 +354,12 @@ pub fn router(state: AppState) -> Router {
             post(ui_oversight::update_record),
         )
         .route(
+            "/services/{id}/oversight/{collection}/import",
+            post(ui_oversight::import_records).layer(DefaultBodyLimit::max(
+                state.config.max_evidence_bytes + 64 * 1024,
+            )),
+        )
+        .route(
             "/services/{id}/oversight/deliverables/{kind}/{period}",
             get(ui_oversight::deliverable_page).post(ui_oversight::put_deliverable),
         )

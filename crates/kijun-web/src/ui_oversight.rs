@@ -25,7 +25,9 @@
 //! checked for the session's CSRF token and a completed sign-in by
 //! `UiForm`; a valid form redirects back with a `?done=` notice (post,
 //! redirect, get), an invalid one re-renders the page with the error next
-//! to its field and stores nothing.
+//! to its field and stores nothing. A CSV file of any kind is imported
+//! through the API's import (every row checked, all or nothing), its
+//! problems listed by row and column.
 
 use std::collections::HashMap;
 
@@ -180,6 +182,8 @@ struct Failed {
     values: HashMap<String, String>,
     field: Option<String>,
     message: String,
+    /// Every problem of a CSV file that was refused.
+    problems: Vec<crate::error::Problem>,
 }
 
 impl Failed {
@@ -189,6 +193,7 @@ impl Failed {
             values: form.fields.clone(),
             field: e.field.clone(),
             message: e.message.clone(),
+            problems: e.problems.clone(),
         }
     }
 }
@@ -462,6 +467,19 @@ pub struct Section {
     pub create: Option<FormView>,
     /// Why there is no create form although the user may write.
     pub create_note: String,
+    /// The CSV import form's action (`None`: the user may not file).
+    pub import_action: Option<String>,
+    /// The CSV columns in words, for the import form's hint.
+    pub import_columns: String,
+}
+
+/// One problem of a refused CSV file.
+pub struct ProblemRow {
+    pub row: String,
+    pub column: String,
+    pub heading: String,
+    pub value: String,
+    pub message: String,
 }
 
 pub struct AlertRow {
@@ -496,6 +514,8 @@ struct OversightPage {
     alerts: Vec<AlertRow>,
     deliverables: Vec<DeliverableRow>,
     sections: Vec<Section>,
+    /// The problems of a CSV file just refused.
+    problems: Vec<ProblemRow>,
 }
 
 /// `未提出（期限前）` etc.
@@ -632,6 +652,24 @@ async fn section<T: RecordData>(
         rows,
         create,
         create_note,
+        import_action: may_file.then(|| {
+            format!(
+                "/services/{service_id}/oversight/{}/import",
+                kind.collection()
+            )
+        }),
+        import_columns: columns
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}（{}）{}",
+                    c.name,
+                    c.label,
+                    if c.required { "*" } else { "" }
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
     })
 }
 
@@ -712,6 +750,20 @@ async fn oversight_view(
                 .collect(),
             deliverables: deliverable_rows(&service.id, &deliverables),
             sections,
+            problems: failed
+                .map(|f| {
+                    f.problems
+                        .iter()
+                        .map(|p| ProblemRow {
+                            row: p.row.map(|r| r.to_string()).unwrap_or_default(),
+                            column: p.column.clone().unwrap_or_default(),
+                            heading: p.heading.clone().unwrap_or_default(),
+                            value: p.value.clone().unwrap_or_default(),
+                            message: p.message.clone(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
             id: service.id,
             service_name: service.name,
         })
@@ -726,6 +778,8 @@ async fn oversight_view(
 pub struct DoneQuery {
     done: Option<String>,
     kind: Option<String>,
+    /// How many records a CSV import stored.
+    n: Option<usize>,
 }
 
 fn kind_of(collection: &str) -> Option<RecordKind> {
@@ -739,6 +793,10 @@ fn done_notice(q: &DoneQuery) -> Option<String> {
     match (q.done.as_deref()?, what) {
         ("created", Some(w)) => Some(format!("{w}を登録しました")),
         ("updated", Some(w)) => Some(format!("{w}を更新しました")),
+        ("imported", Some(w)) => Some(format!(
+            "{w}を CSV から {} 件取り込みました",
+            q.n.unwrap_or_default()
+        )),
         ("submitted", _) => Some("提出物の版を提出しました".into()),
         ("reviewed", _) => Some("確認を記録しました".into()),
         ("deliverable", _) => Some("提出物の期限・要否を保存しました".into()),
@@ -885,6 +943,128 @@ pub async fn update_record(
         .into_response(),
         Err(e) => {
             let failed = Failed::of(format!("edit-{rid}"), &f, &e);
+            failed_page(&state, &p, &id, e, failed).await
+        }
+    }
+}
+
+/// The CSV file of a multipart import form, after its CSRF token is
+/// checked (as `UiForm` checks a plain form's).
+async fn read_csv_upload(
+    state: &AppState,
+    p: &Principal,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Vec<u8>, ApiError> {
+    let (mut token, mut file) = (String::new(), None);
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    format!(
+                        "ファイルが大きすぎます（上限 {} バイト）",
+                        state.config.max_evidence_bytes
+                    ),
+                ));
+            }
+            Err(_) => {
+                return Err(ApiError::bad_request(
+                    "bad_request",
+                    "ファイルを受け取れませんでした",
+                ));
+            }
+        };
+        match field.name().unwrap_or_default() {
+            "csrf_token" => token = field.text().await.unwrap_or_default(),
+            "file" => {
+                let bytes = field.bytes().await.map_err(|_| {
+                    ApiError::bad_request("bad_request", "ファイルを受け取れませんでした")
+                })?;
+                file = Some(bytes.to_vec());
+            }
+            _ => {}
+        }
+    }
+    let expected = csrf(p);
+    if expected.is_empty()
+        || !crate::principal::constant_time_eq(token.as_bytes(), expected.as_bytes())
+    {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "csrf",
+            "不正なリクエストです（CSRF トークンが一致しません）。画面を再読み込みしてからやり直してください",
+        ));
+    }
+    file.filter(|f| !f.is_empty()).ok_or_else(|| {
+        ApiError::bad_request("invalid_field", "CSV ファイルを選んでください").with_field("file")
+    })
+}
+
+async fn import_kind<T: RecordData>(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    bytes: Vec<u8>,
+) -> Result<Response, ApiError> {
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    oversight::import_records::<T>(
+        State(state.clone()),
+        p.clone(),
+        Path(id.to_owned()),
+        headers,
+        bytes.into(),
+    )
+    .await
+}
+
+/// `POST /services/{id}/oversight/{collection}/import` (multipart, a CSV
+/// file): every row checked and stored in one transaction by the API's
+/// import, or nothing stored and every problem listed on the page.
+pub async fn import_records(
+    State(state): State<AppState>,
+    UiUser(p): UiUser,
+    Path((id, collection)): Path<(String, String)>,
+    multipart: axum::extract::Multipart,
+) -> Response {
+    let result = async {
+        let bytes = read_csv_upload(&state, &p, multipart).await?;
+        let kind = kind_of(&collection).ok_or_else(ApiError::not_found)?;
+        let (s, pr) = (&state, &p);
+        let resp = match kind {
+            RecordKind::Outage => import_kind::<OutageInput>(s, pr, &id, bytes).await,
+            RecordKind::Inquiry => import_kind::<InquiryInput>(s, pr, &id, bytes).await,
+            RecordKind::Incident => import_kind::<IncidentInput>(s, pr, &id, bytes).await,
+            RecordKind::Notice => import_kind::<NoticeInput>(s, pr, &id, bytes).await,
+            RecordKind::PlanItem => import_kind::<PlanItemInput>(s, pr, &id, bytes).await,
+            RecordKind::PlanStatus => import_kind::<PlanStatusInput>(s, pr, &id, bytes).await,
+            RecordKind::Issue => import_kind::<IssueInput>(s, pr, &id, bytes).await,
+        }?;
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 22)
+            .await
+            .map_err(ApiError::internal)?;
+        let v: Value = serde_json::from_slice(&body).map_err(ApiError::internal)?;
+        Ok::<_, ApiError>(v["imported"].as_u64().unwrap_or_default())
+    };
+    match result.await {
+        Ok(n) => Redirect::to(&format!(
+            "/services/{id}/oversight?done=imported&kind={collection}&n={n}#{collection}"
+        ))
+        .into_response(),
+        Err(e) => {
+            let failed = Failed {
+                key: format!("import-{collection}"),
+                values: HashMap::new(),
+                field: e.field.clone(),
+                message: e.message.clone(),
+                problems: e.problems.clone(),
+            };
             failed_page(&state, &p, &id, e, failed).await
         }
     }
@@ -2029,6 +2209,7 @@ pub async fn monitoring_delete(
                 values: HashMap::new(),
                 field: None,
                 message: e.message.clone(),
+                problems: Vec::new(),
             };
             settings_failed(&state, &p, &id, e, failed).await
         }
