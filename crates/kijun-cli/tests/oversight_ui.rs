@@ -526,6 +526,19 @@ fn viewers_read_vendors_file_their_own_and_strangers_get_404() {
     // The provider's user files outages for its organisation, not notices,
     // and cannot change the municipality's record.
     let mut prov = vendor_user(&s, &mut w.admin, &w.provider, "prov-o");
+    // The vendor finds the service in its list (the register is staff's).
+    let (status, list_page) = html(&mut prov, "/oversight");
+    assert_eq!(status, 200);
+    assert!(
+        list_page.contains(&format!("<a href=\"{page_path}\">電子申請システム</a>")),
+        "{list_page}"
+    );
+    assert!(list_page.contains("<td>A市</td><td>外部サービス提供者</td>"));
+    let (_, list_page) = html(&mut viewer, "/oversight");
+    assert!(
+        list_page.contains("<td>A市</td><td>閲覧</td>"),
+        "{list_page}"
+    );
     let (status, page) = html(&mut prov, &page_path);
     assert_eq!(status, 200, "{page}");
     assert!(page.contains(&format!("action=\"/services/{svc}/oversight/outages\"")));
@@ -606,6 +619,10 @@ fn viewers_read_vendors_file_their_own_and_strangers_get_404() {
     for c in [&mut stranger, &mut other_reviewer] {
         let (status, _) = html(c, &page_path);
         assert_eq!(status, 404);
+        let (status, list_page) = html(c, "/oversight");
+        assert_eq!(status, 200);
+        assert!(!list_page.contains("電子申請システム"), "{list_page}");
+        assert!(list_page.contains("対象のサービスはありません"));
         let (status, _) = form_post(
             c,
             &format!("/services/{svc}/oversight/outages"),

@@ -329,6 +329,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/services/{id}", get(ui_services::service_page))
         // Oversight in operation (ui_oversight.rs).
+        .route("/oversight", get(ui_oversight::overseen_page))
         .route(
             "/services/{id}/oversight",
             get(ui_oversight::oversight_page),

@@ -27,7 +27,8 @@
 //! redirect, get), an invalid one re-renders the page with the error next
 //! to its field and stores nothing. A CSV file of any kind is imported
 //! through the API's import (every row checked, all or nothing), its
-//! problems listed by row and column.
+//! problems listed by row and column. `/oversight` lists the services whose
+//! page the user may open (a vendor's across tenants).
 
 use std::collections::HashMap;
 
@@ -2213,5 +2214,99 @@ pub async fn monitoring_delete(
             };
             settings_failed(&state, &p, &id, e, failed).await
         }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The services a user oversees (`/oversight`)
+
+pub struct OverseenRow {
+    pub href: String,
+    pub name: String,
+    pub tenant: String,
+    pub relation: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "oversight_services.html")]
+struct OverseenPage {
+    nav: Option<Nav>,
+    error: Option<String>,
+    notice: Option<String>,
+    vendor: bool,
+    rows: Vec<OverseenRow>,
+}
+
+#[derive(Deserialize)]
+pub struct OverseenQuery {
+    tenant: Option<String>,
+}
+
+/// `GET /oversight`: the services whose oversight page the user may open —
+/// a vendor's: those its organisation provides or integrates, in any
+/// tenant; staff's and viewers': the tenant's (a system administrator's:
+/// `?tenant=` or the first tenant). Each is checked with the API's
+/// `service_access`.
+pub async fn overseen_page(
+    State(state): State<AppState>,
+    UiUser(p): UiUser,
+    Query(q): Query<OverseenQuery>,
+) -> Response {
+    let build = async {
+        let vendor = p.role == kijun_store::Role::Vendor;
+        let candidates = if vendor {
+            match &p.user.organisation_id {
+                Some(org) => state.store.services_of_organisation(org).await?,
+                None => Vec::new(),
+            }
+        } else {
+            match crate::ui_assessments::page_tenant(&state, &p, q.tenant).await? {
+                Some(t) => state.store.services_in_tenant(&t).await?,
+                None => Vec::new(),
+            }
+        };
+        let tenant_names: HashMap<String, String> = state
+            .store
+            .tenants()
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect();
+        let mut rows = Vec::new();
+        for s in candidates {
+            match oversight::service_access(&state, &p, &s.id).await {
+                Ok((service, access)) => rows.push(OverseenRow {
+                    href: format!("/services/{}/oversight", service.id),
+                    tenant: tenant_names
+                        .get(&service.tenant_id)
+                        .cloned()
+                        .unwrap_or_default(),
+                    relation: match &access {
+                        OversightAccess::Vendor(org)
+                            if service.provider_org_id.as_ref() == Some(org) =>
+                        {
+                            "外部サービス提供者"
+                        }
+                        OversightAccess::Vendor(_) => "導入事業者",
+                        OversightAccess::Manage => "管理",
+                        OversightAccess::Read => "閲覧",
+                    },
+                    name: service.name,
+                }),
+                Err(e) if e.status == StatusCode::NOT_FOUND => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok::<_, ApiError>(OverseenPage {
+            nav: Nav::of(&p),
+            error: None,
+            notice: None,
+            vendor,
+            rows,
+        })
+    };
+    match build.await {
+        Ok(page) => render(&page),
+        Err(e) => error_response(e),
     }
 }
