@@ -871,12 +871,7 @@ async fn update_kind<T: RecordData>(
     rid: &str,
     form: &RawForm,
 ) -> Result<(), ApiError> {
-    let (service, access) = oversight::service_access(state, p, id).await?;
-    if access == OversightAccess::Read {
-        return Err(ApiError::forbidden());
-    }
-    let before = oversight::visible_record::<T>(state, &service, &access, rid).await?;
-    access.may_edit(&before, T::KIND)?;
+    let (_, _, before) = oversight::editable_record::<T>(state, p, id, rid).await?;
     let base = before.data.as_object().cloned().unwrap_or_default();
     let body = form_record(T::KIND, Some(update_fields(T::KIND)), form, base)?;
     let input: T = serde_json::from_value(body).map_err(|e| {
@@ -1115,7 +1110,7 @@ fn deliverable_forms(
     failed: Option<&Failed>,
 ) -> (Option<FormView>, Option<FormView>, Option<FormView>) {
     let kind = view.status.kind;
-    let submit = (!matches!(access, OversightAccess::Read)).then(|| {
+    let submit = access.submitting_org().is_ok().then(|| {
         let key = "submit".to_owned();
         let mut fields = Vec::new();
         let mut note = FormField::new(&key, "note", "備考", "textarea");
@@ -1149,7 +1144,9 @@ fn deliverable_forms(
         form
     });
     let latest = view.versions.last();
-    let review = (*access == OversightAccess::Manage)
+    let review = access
+        .require_manage()
+        .is_ok()
         .then_some(latest)
         .flatten()
         .filter(|v| matches!(v.state.as_str(), "submitted" | "accepted"))
@@ -1174,7 +1171,7 @@ fn deliverable_forms(
             apply_failed(&mut form, failed);
             form
         });
-    let settings = (*access == OversightAccess::Manage).then(|| {
+    let settings = access.require_manage().is_ok().then(|| {
         let key = "settings".to_owned();
         let mut due = FormField::new(&key, "due", "期限", "date");
         due.hint = format!("空欄は既定の規則（{}）", view.due_rule);
@@ -1335,9 +1332,7 @@ pub async fn submit_version(
 ) -> Response {
     let result = async {
         let (_, access) = oversight::service_access(&state, &p, &id).await?;
-        if access == OversightAccess::Read {
-            return Err(ApiError::forbidden());
-        }
+        access.submitting_org()?;
         let dk = DeliverableKind::parse(&kind).ok_or_else(ApiError::not_found)?;
         let input = VersionInput {
             note: f.get("note"),
@@ -1963,7 +1958,7 @@ async fn settings_view(
             Err(e) if e.status == StatusCode::NOT_FOUND => None,
             Err(e) => return Err(e),
         };
-        let manage = access == OversightAccess::Manage;
+        let manage = access.require_manage().is_ok();
         let schedule = match &settings.schedule {
             kijun_core::sla::OperatingSchedule::Always => "24 時間 365 日".to_owned(),
             kijun_core::sla::OperatingSchedule::Weekly {
