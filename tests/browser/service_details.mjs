@@ -7,7 +7,11 @@
 // removes a tier with its subtree after confirming. The API returns what the
 // forms saved. A viewer sees everything read-only and gets 403 on the edit
 // forms. axe-core checks the service page, an edit page with errors and a
-// subcontractor's edit page for WCAG 2.1 AA violations.
+// subcontractor's edit page for WCAG 2.1 AA violations. Then the service's
+// oversight page (運用監督): an outage refused at its field, registered and
+// closed through the forms; axe-core checks the oversight page (also with
+// an error, and as a viewer), a deliverable's page, the SLA settings and
+// the tenant's notification channels (with an error).
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -175,6 +179,72 @@ try {
   await assertAccessible(viewer, 'service page (viewer)');
   const refused = await viewer.goto(`${serviceUrl}/contract`);
   assert.equal(refused.status(), 403);
+
+  // The oversight page (運用監督), without JavaScript: an outage with its
+  // end before its start is refused at the field, then registered and
+  // closed; the API returns what the forms saved.
+  await reviewer.goto(serviceUrl);
+  await reviewer.getByRole('link', { name: /^運用監督（/ }).click();
+  await reviewer.getByRole('heading', { level: 1, name: '運用監督: 電子申請システム' }).waitFor();
+  let outageForm = reviewer.getByRole('form', { name: '障害・停止を登録する' });
+  await outageForm.getByLabel('発生日時').fill('2026-05-11T01:00');
+  await outageForm.getByLabel('復旧日時').fill('2026-05-10T01:00');
+  await outageForm.getByLabel('検知').selectOption('monitoring');
+  await outageForm.getByLabel('内容（必須）').fill('全機能停止');
+  await outageForm.getByRole('button', { name: '登録する' }).click();
+  await reviewer.getByRole('alert').filter({ hasText: '入力内容に誤りがあります' }).waitFor();
+  assert.equal(await reviewer.locator('#new-outages-end').getAttribute('aria-invalid'), 'true');
+  assert.match(await reviewer.locator('#new-outages-end').getAttribute('aria-describedby'), /new-outages-end-error/);
+  outageForm = reviewer.getByRole('form', { name: '障害・停止を登録する' });
+  assert.equal(await outageForm.getByLabel('内容（必須）').inputValue(), '全機能停止', 'the input is kept');
+  await outageForm.getByLabel('復旧日時').fill('');
+  await outageForm.getByRole('button', { name: '登録する' }).click();
+  await reviewer.getByRole('status').filter({ hasText: '障害・停止を登録しました' }).waitFor();
+  await reviewer.getByRole('rowheader', { name: '2026年5月11日 01:00' }).waitFor();
+  await reviewer.getByText('2026年5月11日 01:00 の障害・停止: 復旧・対応を記録する').click();
+  const closeForm = reviewer.getByRole('form', { name: '2026年5月11日 01:00 の障害・停止: 復旧・対応を記録する' });
+  await closeForm.getByLabel('復旧日時').fill('2026-05-11T07:00');
+  await closeForm.getByLabel('原因').fill('ディスク障害');
+  await closeForm.getByRole('button', { name: '更新する' }).click();
+  await reviewer.getByRole('status').filter({ hasText: '障害・停止を更新しました' }).waitFor();
+  const outages = await (await reviewer.request.get(`${base}/api/v1/services/${serviceId}/outages`)).json();
+  assert.equal(outages.length, 1);
+  assert.equal(outages[0].start, '2026-05-10T16:00:00Z');
+  assert.equal(outages[0].end, '2026-05-10T22:00:00Z');
+  assert.equal(outages[0].cause, 'ディスク障害');
+
+  // axe: the oversight page (with an error shown), a deliverable's page and
+  // the SLA settings page, as the administrator; the page as a viewer.
+  const oversightUrl = `${serviceUrl}/oversight`;
+  await admin.goto(oversightUrl);
+  await assertAccessible(admin, 'oversight page');
+  const issueForm = admin.getByRole('form', { name: '課題・リスクを登録する' });
+  await issueForm.getByLabel('件名').fill('担当者の退職');
+  await issueForm.getByLabel('起票日').fill('2026-05-15');
+  await issueForm.getByLabel('期限').fill('2026-05-01');
+  await issueForm.getByRole('button', { name: '登録する' }).click();
+  await admin.locator('#new-issues-due-error').waitFor();
+  await assertAccessible(admin, 'oversight page with an error');
+  await admin.goto(`${oversightUrl}/deliverables/implementation_plan/once`);
+  await admin.getByRole('heading', { level: 1, name: '提出物: サービス実施計画書' }).waitFor();
+  await assertAccessible(admin, 'deliverable page');
+  await admin.goto(`${oversightUrl}/settings`);
+  await admin.getByRole('heading', { level: 1, name: 'SLA 設定・稼働監視: 電子申請システム' }).waitFor();
+  await assertAccessible(admin, 'SLA settings page');
+  await admin.getByRole('link', { name: '通知先' }).click();
+  await admin.getByRole('heading', { level: 1, name: '通知先: A市' }).waitFor();
+  const channelForm = admin.getByRole('form', { name: '通知先を追加する' });
+  await channelForm.getByLabel('方法（必須）').selectOption('webhook');
+  await channelForm.getByLabel('名称（必須）').fill('監視基盤');
+  await channelForm.getByLabel('URL（Webhook のとき）').fill('https://hooks.example.lg.jp/kijun');
+  await channelForm.getByLabel('署名用の秘密鍵（Webhook のとき）').fill('short');
+  await channelForm.getByRole('button', { name: '追加する' }).click();
+  await admin.locator('#channel-secret-error').waitFor();
+  await assertAccessible(admin, 'notification channels page with an error');
+  await viewer.goto(oversightUrl);
+  await viewer.getByRole('rowheader', { name: '2026年5月11日 01:00' }).waitFor();
+  assert.equal(await viewer.getByRole('button', { name: '登録する' }).count(), 0, 'no forms');
+  await assertAccessible(viewer, 'oversight page (viewer)');
   console.log('browser: 1 passed, 0 failed');
 } finally {
   await browser.close();

@@ -369,6 +369,16 @@ impl Store {
         self.select_services("tenant_id = $1", tenant_id).await
     }
 
+    /// Every service, in any tenant, whose provider or integrator is the
+    /// organisation `org_id` (what its vendor users may oversee), by name.
+    pub async fn services_of_organisation(
+        &self,
+        org_id: &str,
+    ) -> Result<Vec<ServiceRecord>, StoreError> {
+        self.select_services("provider_org_id = $1 OR integrator_org_id = $1", org_id)
+            .await
+    }
+
     // -- assessments ------------------------------------------------------
 
     /// Creates an assessment with its items (in the given order) in one

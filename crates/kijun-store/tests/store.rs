@@ -1386,6 +1386,80 @@ async fn tenant_data_keys_are_created_once_and_differ_between_tenants(db: Db) ->
     )
 }
 
+async fn services_of_an_organisation_span_tenants(db: Db) -> TestResult {
+    let org = db
+        .store
+        .create_organisation("クラウド株式会社", "provider", t0())
+        .await
+        .map_err(fail)?;
+    let other = db
+        .store
+        .create_organisation("導入株式会社", "integrator", t0())
+        .await
+        .map_err(fail)?;
+    let mut tenants = Vec::new();
+    for slug in ["a", "b", "c"] {
+        tenants.push(
+            db.store
+                .create_tenant(slug, slug, t0())
+                .await
+                .map_err(fail)?,
+        );
+    }
+    let mut made = Vec::new();
+    for (t, name, provider, integrator) in [
+        (&tenants[0], "電子申請", Some(&org.id), None),
+        (&tenants[1], "文書管理", None, Some(&org.id)),
+        (&tenants[1], "会議録", Some(&other.id), Some(&other.id)),
+        (&tenants[2], "財務会計", None, None),
+    ] {
+        made.push(
+            db.store
+                .create_service(
+                    &t.id,
+                    name,
+                    "目的",
+                    "課",
+                    provider.map(String::as_str),
+                    integrator.map(String::as_str),
+                    &serde_json::json!({"profile": {}}),
+                    t0(),
+                )
+                .await
+                .map_err(fail)?,
+        );
+    }
+    let names = |list: Vec<kijun_store::assessment::ServiceRecord>| {
+        list.into_iter().map(|s| s.name).collect::<Vec<_>>()
+    };
+    let mine = names(
+        db.store
+            .services_of_organisation(&org.id)
+            .await
+            .map_err(fail)?,
+    );
+    check(
+        mine == ["文書管理", "電子申請"],
+        format!("provider or integrator, across tenants, by name: {mine:?}"),
+    )?;
+    let theirs = names(
+        db.store
+            .services_of_organisation(&other.id)
+            .await
+            .map_err(fail)?,
+    );
+    check(theirs == ["会議録"], format!("{theirs:?}"))?;
+    let none = db
+        .store
+        .services_of_organisation("missing")
+        .await
+        .map_err(fail)?;
+    check(
+        none.is_empty() && made.len() == 4,
+        "no services of an unknown organisation",
+    )
+}
+
 async fn assessments_round_trip_and_concurrent_answers_keep_one_history(db: Db) -> TestResult {
     use kijun_store::assessment::{Actor, AssessmentRecord, ItemKey};
     let t = db
@@ -2801,6 +2875,9 @@ const TESTS: &[(&str, TestFn)] = &[
         "tenant_data_keys_are_created_once_and_differ_between_tenants",
         |db| Box::pin(tenant_data_keys_are_created_once_and_differ_between_tenants(db)),
     ),
+    ("services_of_an_organisation_span_tenants", |db| {
+        Box::pin(services_of_an_organisation_span_tenants(db))
+    }),
     (
         "assessments_round_trip_and_concurrent_answers_keep_one_history",
         |db| Box::pin(assessments_round_trip_and_concurrent_answers_keep_one_history(db)),

@@ -23,6 +23,9 @@
 //! - [`ui_services`]: the UI of the service register: a service's full
 //!   record, and its edit forms for staff who may edit services.
 //! - [`ui_termination`]: the termination case page (更改・廃棄) and its forms.
+//! - [`ui_notify`]: a tenant's notification channels (通知先) page.
+//! - [`ui_oversight`]: a service's oversight page (運用監督: alerts,
+//!   deliverables, records) and a deliverable's page, with their forms.
 //! - [`tls`]: optional built-in TLS restricted to CRYPTREC-listed algorithms.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -44,6 +47,8 @@ pub mod state;
 pub mod tls;
 pub mod ui;
 pub mod ui_assessments;
+pub mod ui_notify;
+pub mod ui_oversight;
 pub mod ui_services;
 pub mod ui_termination;
 
@@ -295,6 +300,19 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/logout", post(ui::logout_submit))
         .route("/admin/users", get(ui::users_page).post(ui::users_create))
+        .route("/admin/notifications", get(ui_notify::notifications_home))
+        .route(
+            "/admin/tenants/{id}/notifications",
+            get(ui_notify::notifications_page),
+        )
+        .route(
+            "/admin/tenants/{id}/notifications/channels",
+            post(ui_notify::create_channel),
+        )
+        .route(
+            "/admin/tenants/{id}/notifications/channels/{channel_id}/delete",
+            post(ui_notify::delete_channel),
+        )
         .route("/admin/users/{id}/role", post(ui::user_role))
         .route("/admin/users/{id}/{action}", post(ui::user_action))
         .route(
@@ -316,6 +334,50 @@ pub fn router(state: AppState) -> Router {
             get(ui_services::services_page).post(ui_services::services_create),
         )
         .route("/services/{id}", get(ui_services::service_page))
+        // Oversight in operation (ui_oversight.rs).
+        .route("/oversight", get(ui_oversight::overseen_page))
+        .route(
+            "/services/{id}/oversight",
+            get(ui_oversight::oversight_page),
+        )
+        .route(
+            "/services/{id}/oversight/settings",
+            get(ui_oversight::settings_page).post(ui_oversight::settings_submit),
+        )
+        .route(
+            "/services/{id}/oversight/monitoring",
+            post(ui_oversight::monitoring_submit),
+        )
+        .route(
+            "/services/{id}/oversight/monitoring/delete",
+            post(ui_oversight::monitoring_delete),
+        )
+        .route(
+            "/services/{id}/oversight/{collection}",
+            post(ui_oversight::create_record),
+        )
+        .route(
+            "/services/{id}/oversight/{collection}/{rid}",
+            post(ui_oversight::update_record),
+        )
+        .route(
+            "/services/{id}/oversight/{collection}/import",
+            post(ui_oversight::import_records).layer(DefaultBodyLimit::max(
+                state.config.max_evidence_bytes + 64 * 1024,
+            )),
+        )
+        .route(
+            "/services/{id}/oversight/deliverables/{kind}/{period}",
+            get(ui_oversight::deliverable_page).post(ui_oversight::put_deliverable),
+        )
+        .route(
+            "/services/{id}/oversight/deliverables/{kind}/{period}/versions",
+            post(ui_oversight::submit_version),
+        )
+        .route(
+            "/services/{id}/oversight/deliverables/{kind}/{period}/versions/{version}/review",
+            post(ui_oversight::review_version),
+        )
         // Termination cases (ui_termination.rs).
         .route(
             "/services/{id}/termination-cases",

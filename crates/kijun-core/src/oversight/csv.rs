@@ -367,8 +367,9 @@ fn parse_cell_bool(s: &str) -> Option<bool> {
     }
 }
 
-/// The JSON value of a non-empty cell, or what it should look like.
-fn convert(ty: ColumnType, cell: &str) -> Result<Value, String> {
+/// The JSON value of a non-empty cell, or what it should look like (also
+/// how the server-rendered forms read a field of a record kind).
+pub fn convert(ty: ColumnType, cell: &str) -> Result<Value, String> {
     let bad = || format!("{}で指定してください", ty.describe());
     match ty {
         ColumnType::Instant => parse_cell_instant(cell)

@@ -149,7 +149,7 @@ impl OversightAccess {
 
     /// May file records of `kind`: the organisation they are filed for
     /// (`None`: the municipality).
-    fn filing_org(&self, kind: RecordKind) -> Result<Option<String>, ApiError> {
+    pub(crate) fn filing_org(&self, kind: RecordKind) -> Result<Option<String>, ApiError> {
         match self {
             OversightAccess::Manage => Ok(None),
             OversightAccess::Read => Err(ApiError::forbidden()),
@@ -158,13 +158,33 @@ impl OversightAccess {
         }
     }
 
+    /// May submit deliverable versions: the organisation they are
+    /// submitted for (`None`: the municipality); viewers may not.
+    pub(crate) fn submitting_org(&self) -> Result<Option<String>, ApiError> {
+        match self {
+            OversightAccess::Manage => Ok(None),
+            OversightAccess::Read => Err(ApiError::forbidden()),
+            OversightAccess::Vendor(org) => Ok(Some(org.clone())),
+        }
+    }
+
     /// May change `record` (already known to be visible).
     fn may_edit(&self, record: &OversightRecord, kind: RecordKind) -> Result<(), ApiError> {
+        self.may_edit_filed_by(record.organisation_id.as_deref(), kind)
+    }
+
+    /// May change a visible record of `kind` filed by `organisation_id`
+    /// (`None`: the municipality).
+    pub(crate) fn may_edit_filed_by(
+        &self,
+        organisation_id: Option<&str>,
+        kind: RecordKind,
+    ) -> Result<(), ApiError> {
         match self {
             OversightAccess::Manage => Ok(()),
             OversightAccess::Read => Err(ApiError::forbidden()),
             OversightAccess::Vendor(org)
-                if kind.vendor_writable() && record.organisation_id.as_deref() == Some(org) =>
+                if kind.vendor_writable() && organisation_id == Some(org.as_str()) =>
             {
                 Ok(())
             }
@@ -439,6 +459,25 @@ pub async fn get_record<T: RecordData>(
     Ok(Json(record_view(&r)))
 }
 
+/// The service, the access and the record `rid` of `T`'s kind if the
+/// principal may change it: 404 if the service or record is not visible
+/// to it, 403 if it is but may not be changed (viewers first, so a viewer
+/// learns nothing about which records exist).
+pub(crate) async fn editable_record<T: RecordData>(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    rid: &str,
+) -> Result<(ServiceRecord, OversightAccess, OversightRecord), ApiError> {
+    let (service, access) = service_access(state, p, id).await?;
+    if access == OversightAccess::Read {
+        return Err(ApiError::forbidden());
+    }
+    let record = visible_record::<T>(state, &service, &access, rid).await?;
+    access.may_edit(&record, T::KIND)?;
+    Ok((service, access, record))
+}
+
 /// `PUT /services/{id}/{kind}/{rid}`: replaces the record's fields.
 pub async fn update_record<T: RecordData>(
     State(state): State<AppState>,
@@ -446,12 +485,7 @@ pub async fn update_record<T: RecordData>(
     Path((id, rid)): Path<(String, String)>,
     ApiJson(mut input): ApiJson<T>,
 ) -> Result<Json<Value>, ApiError> {
-    let (service, access) = service_access(&state, &p, &id).await?;
-    if access == OversightAccess::Read {
-        return Err(ApiError::forbidden());
-    }
-    let before = visible_record::<T>(&state, &service, &access, &rid).await?;
-    access.may_edit(&before, T::KIND)?;
+    let (service, _, before) = editable_record::<T>(&state, &p, &id, &rid).await?;
     input.normalise();
     input.validate().map_err(field_error)?;
     check_reference(&state, &service.id, &input).await?;
@@ -1342,11 +1376,7 @@ pub async fn submit_version(
     ApiJson(mut input): ApiJson<VersionInput>,
 ) -> Result<Response, ApiError> {
     let (service, access) = service_access(&state, &p, &id).await?;
-    let org = match &access {
-        OversightAccess::Manage => None,
-        OversightAccess::Read => return Err(ApiError::forbidden()),
-        OversightAccess::Vendor(org) => Some(org.clone()),
-    };
+    let org = access.submitting_org()?;
     let (kind, period) = kind_and_period(&kind, &period)?;
     input.validate(kind).map_err(field_error)?;
     input.normalise(kind);
