@@ -786,6 +786,45 @@ fn deliverable_versions_are_submitted_returned_and_accepted_through_the_forms() 
 }
 
 #[test]
+fn the_monthly_report_form_takes_the_vendors_own_figures() {
+    let s = TestServer::start();
+    let mut w = world(&s);
+    let svc = w.service.clone();
+    let page_path = format!("/services/{svc}/oversight/deliverables/monthly_report/2026-05");
+    let api_path = format!("/api/v1/services/{svc}/deliverables/monthly_report/2026-05");
+    let mut prov = vendor_user(&s, &mut w.admin, &w.provider, "prov-m");
+    let (status, page) = html(&mut prov, &page_path);
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("name=\"reported_figures.availability_percent\""), "{page}");
+    // A count that is not a number is refused at its field; nothing stored.
+    let (status, page) = form_post(
+        &prov,
+        &format!("{page_path}/versions"),
+        &[("note", "5月分"), ("reported_figures.major_failures", "一件")],
+    );
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("0 以上の整数"), "{page}");
+    let (_, d) = w.reviewer.get(&api_path);
+    assert_eq!(d["latest_version"], Value::Null, "{d}");
+    let (status, location) = form_post(
+        &prov,
+        &format!("{page_path}/versions"),
+        &[
+            ("note", "5月分"),
+            ("reported_figures.availability_percent", "99.95"),
+            ("reported_figures.major_failures", "0"),
+            ("reported_figures.late_inquiries", ""),
+        ],
+    );
+    assert_eq!(status, 303, "{location}");
+    let (_, d) = w.reviewer.get(&api_path);
+    let figures = &d["versions"][0]["data"]["reported_figures"];
+    assert_eq!(figures["availability_percent"], "99.95", "{d}");
+    assert_eq!(figures["major_failures"], 0);
+    assert_eq!(figures.get("late_inquiries"), None, "an empty field is not reported");
+}
+
+#[test]
 fn sla_settings_and_monitoring_are_set_through_the_forms_as_the_api_checks_them() {
     let s = TestServer::start();
     let mut w = world(&s);

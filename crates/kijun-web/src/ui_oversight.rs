@@ -41,6 +41,7 @@ use jiff::Timestamp;
 use jiff::tz::{TimeZone, offset};
 use kijun_core::oversight::csv::{self, Column, ColumnType};
 use kijun_core::oversight::deliverables::{DeliverableKind, DeliverableState, VersionInput};
+use kijun_core::oversight::figures::ReportedFigures;
 use kijun_core::oversight::records::{
     IncidentInput, InquiryInput, IssueInput, NoticeInput, OutageInput, PlanItemInput,
     PlanStatusInput,
@@ -1131,6 +1132,11 @@ fn deliverable_forms(
             let mut plan = FormField::new(&key, "improvement_plan", "改善策", "textarea");
             plan.hint = "SLA の目標を達成しなかった月は必要な改善策を記載してください".into();
             fields.push(plan);
+            for (name, label, hint) in FIGURE_FIELDS {
+                let mut f = FormField::new(&key, name, label, "text");
+                f.hint = hint.into();
+                fields.push(f);
+            }
         }
         let mut form = FormView {
             key,
@@ -1324,6 +1330,63 @@ fn deliverable_done(id: &str, kind: &str, period: &str, done: &str) -> Response 
     .into_response()
 }
 
+/// The vendor's own SLA figures on the monthly report form (all optional;
+/// the report shows where they differ from kijun's computation).
+const FIGURE_FIELDS: [(&str, &str, &str); 5] = [
+    (
+        "reported_figures.availability_percent",
+        "報告値: サービス稼働率 (%)",
+        "例: 99.95（小数第4位まで）",
+    ),
+    (
+        "reported_figures.major_failures",
+        "報告値: 重大障害の件数",
+        "対象月の件数",
+    ),
+    (
+        "reported_figures.longest_major_recovery_minutes",
+        "報告値: 重大障害の最長復旧時間（分）",
+        "重大障害がなければ 0",
+    ),
+    (
+        "reported_figures.late_inquiries",
+        "報告値: 回答期限を超えた問合せの件数",
+        "閉庁日を除く 48 時間を超えた件数",
+    ),
+    (
+        "reported_figures.major_failures_fiscal_year",
+        "報告値: 重大障害の年度累計",
+        "4 月からの件数",
+    ),
+];
+
+/// The figures typed into the monthly report form (`None` if none was).
+fn reported_figures(f: &RawForm) -> Result<Option<ReportedFigures>, ApiError> {
+    let count = |name: &str| -> Result<Option<u32>, ApiError> {
+        let text = f.get(name);
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        text.parse::<u32>().map(Some).map_err(|_| {
+            ApiError::bad_request(
+                "invalid_field",
+                format!("`{text}` は 0 以上の整数で入力してください"),
+            )
+            .with_field(name)
+        })
+    };
+    let availability = f.get(FIGURE_FIELDS[0].0).trim().to_owned();
+    let figures = ReportedFigures {
+        availability_percent: (!availability.is_empty()).then_some(availability),
+        major_failures: count(FIGURE_FIELDS[1].0)?,
+        longest_major_recovery_minutes: count(FIGURE_FIELDS[2].0)?,
+        late_inquiries: count(FIGURE_FIELDS[3].0)?,
+        major_failures_fiscal_year: count(FIGURE_FIELDS[4].0)?,
+    };
+    Ok((!figures.is_empty()).then_some(figures))
+}
+
 /// `POST /services/{id}/oversight/deliverables/{kind}/{period}/versions`.
 pub async fn submit_version(
     State(state): State<AppState>,
@@ -1349,6 +1412,11 @@ pub async fn submit_version(
                 .map(|i| (i.key.to_owned(), f.get(i.key) == "true"))
                 .collect(),
             improvement_plan: f.get("improvement_plan"),
+            reported_figures: if dk == DeliverableKind::MonthlyReport {
+                reported_figures(&f)?
+            } else {
+                None
+            },
         };
         oversight::submit_version(
             State(state.clone()),
