@@ -474,6 +474,33 @@ fn records_created_and_updated_through_the_forms_equal_the_api_and_show_on_the_p
         only(&mut w.reviewer, &svc, "outages")["end"],
         "2026-05-10T22:00:00Z"
     );
+
+    // Removal (staff): a plan item with a status is refused as by the API;
+    // the issue is removed.
+    let (_, page) = html(&mut w.reviewer, &page_path);
+    let issue_delete = format!("/services/{svc}/oversight/issues/{}/delete", id_of(&issue));
+    assert!(
+        page.contains(&format!("action=\"{issue_delete}\"")),
+        "{page}"
+    );
+    let (status, page) = form_post(
+        &w.reviewer,
+        &format!("/services/{svc}/oversight/plan-items/{item_id}/delete"),
+        &[],
+    );
+    assert_eq!(status, 409, "{page}");
+    assert!(page.contains("実施状況が 1 件登録されています"), "{page}");
+    assert_eq!(api_list(&mut w.reviewer, &svc, "plan-items").len(), 1);
+    let (status, _) = form_post_with(&w.reviewer, "wrong-token", &issue_delete, &[]);
+    assert_eq!(status, 403);
+    assert_eq!(api_list(&mut w.reviewer, &svc, "issues").len(), 1);
+    let (status, location) = form_post(&w.reviewer, &issue_delete, &[]);
+    assert_eq!(status, 303, "{location}");
+    assert_eq!(
+        location,
+        format!("/services/{svc}/oversight?done=deleted&kind=issues#issues")
+    );
+    assert!(api_list(&mut w.reviewer, &svc, "issues").is_empty());
 }
 
 #[test]
@@ -591,6 +618,24 @@ fn viewers_read_vendors_file_their_own_and_strangers_get_404() {
     );
     assert_eq!(status, 403);
     assert!(api_list(&mut w.reviewer, &svc, "notices").is_empty());
+    // Only staff remove records, not even a vendor's own.
+    assert!(
+        !page.contains("/delete\""),
+        "no removal buttons for vendors"
+    );
+    let (status, _) = form_post(
+        &prov,
+        &format!("/services/{svc}/oversight/outages/{}/delete", id_of(mine)),
+        &[],
+    );
+    assert_eq!(status, 403);
+    let (status, _) = form_post(
+        &viewer,
+        &format!("/services/{svc}/oversight/outages/{}/delete", id_of(mine)),
+        &[],
+    );
+    assert_eq!(status, 403);
+    assert_eq!(api_list(&mut w.reviewer, &svc, "outages").len(), 2);
     // The integrator does not see the provider's record (404 to change it).
     let mut integ = vendor_user(&s, &mut w.admin, &w.integrator, "integ-o");
     let (status, page) = html(&mut integ, &page_path);
@@ -772,6 +817,18 @@ fn deliverable_versions_are_submitted_returned_and_accepted_through_the_forms() 
     assert_eq!(d["note"], "契約書第5条");
     let (_, page) = html(&mut w.reviewer, &page_path);
     assert!(page.contains("2026年6月30日"));
+    assert!(
+        !page.contains("monthly-report"),
+        "no monthly report for a plan"
+    );
+    let (status, page) = html(
+        &mut w.reviewer,
+        &format!("/services/{svc}/oversight/deliverables/monthly_report/2026-05"),
+    );
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains(&format!(
+        "href=\"/api/v1/services/{svc}/monthly-report/2026-05?format=pdf\""
+    )));
 
     // A viewer reads the page without forms and gets 403 on a post.
     let mut viewer = tenant_user(&s, &mut w.admin, &tenant, "viewer-d", "viewer");

@@ -361,6 +361,10 @@ pub fn router(state: AppState) -> Router {
             post(ui_oversight::update_record),
         )
         .route(
+            "/services/{id}/oversight/{collection}/{rid}/delete",
+            post(ui_oversight::delete_record),
+        )
+        .route(
             "/services/{id}/oversight/{collection}/import",
             post(ui_oversight::import_records).layer(DefaultBodyLimit::max(
                 state.config.max_evidence_bytes + 64 * 1024,

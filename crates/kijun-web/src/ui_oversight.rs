@@ -453,6 +453,10 @@ fn record_data(v: &Value) -> Map<String, Value> {
 /// One record in a kind's table.
 pub struct RecordRow {
     pub id: String,
+    /// The removal form's action (tenant staff only).
+    pub delete: Option<String>,
+    /// What the removal button names.
+    pub summary: String,
     pub state: &'static str,
     pub cells: Vec<String>,
     pub filed_by: String,
@@ -471,6 +475,8 @@ pub struct Section {
     pub create_note: String,
     /// The CSV import form's action (`None`: the user may not file).
     pub import_action: Option<String>,
+    /// Rows have a removal button (tenant staff).
+    pub deletable: bool,
     /// The CSV columns in words, for the import form's hint.
     pub import_columns: String,
 }
@@ -617,7 +623,16 @@ async fn section<T: RecordData>(
             apply_failed(&mut form, failed);
             form
         });
+        let first = cells.first().cloned().unwrap_or_default();
         rows.push(RecordRow {
+            delete: access.require_manage().is_ok().then(|| {
+                format!(
+                    "/services/{service_id}/oversight/{}/{}/delete",
+                    kind.collection(),
+                    text(&v["id"])
+                )
+            }),
+            summary: format!("{first} の{}", kind.label()),
             id: text(&v["id"]),
             state: labels.map_or(
                 "",
@@ -654,6 +669,7 @@ async fn section<T: RecordData>(
         rows,
         create,
         create_note,
+        deletable: access.require_manage().is_ok(),
         import_action: may_file.then(|| {
             format!(
                 "/services/{service_id}/oversight/{}/import",
@@ -795,6 +811,7 @@ fn done_notice(q: &DoneQuery) -> Option<String> {
     match (q.done.as_deref()?, what) {
         ("created", Some(w)) => Some(format!("{w}を登録しました")),
         ("updated", Some(w)) => Some(format!("{w}を更新しました")),
+        ("deleted", Some(w)) => Some(format!("{w}を削除しました")),
         ("imported", Some(w)) => Some(format!(
             "{w}を CSV から {} 件取り込みました",
             q.n.unwrap_or_default()
@@ -1067,6 +1084,52 @@ pub async fn import_records(
     }
 }
 
+async fn delete_kind<T: RecordData>(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    rid: &str,
+) -> Result<(), ApiError> {
+    oversight::delete_record::<T>(
+        State(state.clone()),
+        p.clone(),
+        Path((id.to_owned(), rid.to_owned())),
+    )
+    .await?;
+    Ok(())
+}
+
+/// `POST /services/{id}/oversight/{collection}/{rid}/delete` (tenant
+/// staff): removes a record through the API's `DELETE` (a plan item with
+/// statuses is refused, 409).
+pub async fn delete_record(
+    State(state): State<AppState>,
+    Path((id, collection, rid)): Path<(String, String, String)>,
+    UiForm(p, f): UiForm<RawForm>,
+) -> Response {
+    let (s, pr) = (&state, &p);
+    let result = match kind_of(&collection) {
+        Some(RecordKind::Outage) => delete_kind::<OutageInput>(s, pr, &id, &rid).await,
+        Some(RecordKind::Inquiry) => delete_kind::<InquiryInput>(s, pr, &id, &rid).await,
+        Some(RecordKind::Incident) => delete_kind::<IncidentInput>(s, pr, &id, &rid).await,
+        Some(RecordKind::Notice) => delete_kind::<NoticeInput>(s, pr, &id, &rid).await,
+        Some(RecordKind::PlanItem) => delete_kind::<PlanItemInput>(s, pr, &id, &rid).await,
+        Some(RecordKind::PlanStatus) => delete_kind::<PlanStatusInput>(s, pr, &id, &rid).await,
+        Some(RecordKind::Issue) => delete_kind::<IssueInput>(s, pr, &id, &rid).await,
+        None => Err(ApiError::not_found()),
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!(
+            "/services/{id}/oversight?done=deleted&kind={collection}#{collection}"
+        ))
+        .into_response(),
+        Err(e) => {
+            let failed = Failed::of(format!("delete-{rid}"), &f, &e);
+            failed_page(&state, &p, &id, e, failed).await
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // A deliverable's page
 
@@ -1099,6 +1162,9 @@ struct DeliverablePage {
     on_time: &'static str,
     note: String,
     versions: Vec<VersionRow>,
+    /// A monthly report's month (`YYYY-MM`): links to the report kijun
+    /// computes from the records.
+    report_month: Option<String>,
     submit: Option<FormView>,
     review: Option<FormView>,
     settings: Option<FormView>,
@@ -1280,6 +1346,10 @@ async fn deliverable_view(
             on_time: on_time_label(view.status.on_time),
             note: view.note.clone(),
             versions,
+            report_month: match view.status.period {
+                kijun_core::oversight::Period::Month(m) => Some(m.to_string()),
+                _ => None,
+            },
             submit,
             review,
             settings,
