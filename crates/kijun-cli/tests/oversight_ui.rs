@@ -852,12 +852,18 @@ fn the_monthly_report_form_takes_the_vendors_own_figures() {
     let mut prov = vendor_user(&s, &mut w.admin, &w.provider, "prov-m");
     let (status, page) = html(&mut prov, &page_path);
     assert_eq!(status, 200, "{page}");
-    assert!(page.contains("name=\"reported_figures.availability_percent\""), "{page}");
+    assert!(
+        page.contains("name=\"reported_figures.availability_percent\""),
+        "{page}"
+    );
     // A count that is not a number is refused at its field; nothing stored.
     let (status, page) = form_post(
         &prov,
         &format!("{page_path}/versions"),
-        &[("note", "5月分"), ("reported_figures.major_failures", "一件")],
+        &[
+            ("note", "5月分"),
+            ("reported_figures.major_failures", "一件"),
+        ],
     );
     assert_eq!(status, 400, "{page}");
     assert!(page.contains("0 以上の整数"), "{page}");
@@ -878,7 +884,11 @@ fn the_monthly_report_form_takes_the_vendors_own_figures() {
     let figures = &d["versions"][0]["data"]["reported_figures"];
     assert_eq!(figures["availability_percent"], "99.95", "{d}");
     assert_eq!(figures["major_failures"], 0);
-    assert_eq!(figures.get("late_inquiries"), None, "an empty field is not reported");
+    assert_eq!(
+        figures.get("late_inquiries"),
+        None,
+        "an empty field is not reported"
+    );
 }
 
 #[test]
@@ -1196,17 +1206,32 @@ fn notification_channels_are_managed_by_tenant_administrators_without_showing_se
 /// Posts a multipart form with a CSV file as a browser does, without
 /// following the redirect: the status and the `Location` or the page.
 fn csv_upload(c: &Client, csrf: &str, path: &str, csv: &str) -> (u16, String) {
+    file_upload(c, csrf, path, "records.csv", "text/csv", csv.as_bytes())
+}
+
+/// Posts the import form with `bytes` as its file.
+fn file_upload(
+    c: &Client,
+    csrf: &str,
+    path: &str,
+    filename: &str,
+    content_type: &str,
+    bytes: &[u8],
+) -> (u16, String) {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
         .build()
         .into();
     let boundary = "----kijun-test-boundary-7d1f";
-    let body = format!(
+    let mut body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"records.csv\"\r\n\
-         Content-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
-    );
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n\
+         Content-Type: {content_type}\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     let mut req = ureq::http::Request::builder()
         .method("POST")
         .uri(format!("{}{path}", c.base))
@@ -1307,4 +1332,41 @@ fn csv_files_are_imported_from_the_page_all_or_nothing() {
     );
     assert_eq!(status, 303);
     assert_eq!(api_list(&mut w.reviewer, &svc, "notices").len(), 1);
+
+    // The same form takes an Excel workbook, with real date-time cells.
+    use kijun_exchange::testing::{TestCell as C, workbook};
+    let xlsx = workbook(
+        "告知",
+        &[
+            vec![
+                C::Text("種別"),
+                C::Text("告知日"),
+                C::Text("実施日"),
+                C::Text("内容"),
+            ],
+            vec![
+                C::Text("終了"),
+                C::DateTime("2026-07-01 00:00:00"),
+                C::DateTime("2026-09-30 00:00:00"),
+                C::Text("サービス終了"),
+            ],
+        ],
+    );
+    let (status, location) = file_upload(
+        &w.reviewer,
+        &csrf,
+        &format!("/services/{svc}/oversight/notices/import"),
+        "告知.xlsx",
+        kijun_exchange::XLSX_MEDIA_TYPE,
+        &xlsx,
+    );
+    assert_eq!(status, 303, "{location}");
+    let notices = api_list(&mut w.reviewer, &svc, "notices");
+    assert_eq!(notices.len(), 2);
+    assert!(
+        notices
+            .iter()
+            .any(|n| n["kind"] == "termination" && n["effective_on"] == "2026-09-30"),
+        "{notices:?}"
+    );
 }

@@ -1013,7 +1013,11 @@ async fn read_csv_upload(
         ));
     }
     file.filter(|f| !f.is_empty()).ok_or_else(|| {
-        ApiError::bad_request("invalid_field", "CSV ファイルを選んでください").with_field("file")
+        ApiError::bad_request(
+            "invalid_field",
+            "CSV または Excel のファイルを選んでください",
+        )
+        .with_field("file")
     })
 }
 
@@ -1023,10 +1027,17 @@ async fn import_kind<T: RecordData>(
     id: &str,
     bytes: Vec<u8>,
 ) -> Result<Response, ApiError> {
+    // A workbook (zip) is read as Excel, anything else as CSV: the API's
+    // import checks both the same way.
+    let media = if kijun_exchange::looks_like_xlsx(&bytes) {
+        kijun_exchange::XLSX_MEDIA_TYPE
+    } else {
+        "text/csv; charset=utf-8"
+    };
     let mut headers = axum::http::HeaderMap::new();
     headers.insert(
         axum::http::header::CONTENT_TYPE,
-        axum::http::HeaderValue::from_static("text/csv; charset=utf-8"),
+        axum::http::HeaderValue::from_static(media),
     );
     oversight::import_records::<T>(
         State(state.clone()),
