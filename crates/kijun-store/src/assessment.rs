@@ -199,6 +199,26 @@ const SERVICE_COLUMNS: &str = "SELECT id, tenant_id, name, purpose, department, 
 const ASSESSMENT_COLUMNS: &str = "SELECT id, tenant_id, service_id, phase, catalogs, profile, status, due_date, opened_by, opened_at, verdict, decision, updated_at FROM assessments";
 const ITEM_COLUMNS: &str = "SELECT catalog_id, requirement_id, party, level, position, answer, state, review_comment, prefilled, updated_at FROM assessment_items";
 
+/// The items of an assessment (`$1`), of one party or all (`$2`, `''`),
+/// as one SQLite JSON array of [`ITEM_COLUMNS`] rows in position order.
+const ITEMS_AS_JSON: &str = "SELECT json_group_array(json_array(catalog_id, requirement_id, party, level, position, \
+    answer, state, review_comment, prefilled, updated_at) ORDER BY position) \
+    FROM assessment_items WHERE assessment_id = $1 AND ($2 = '' OR party = $2)";
+
+/// An [`ItemRow`] as [`ITEMS_AS_JSON`] gives it (`prefilled` as 0 or 1).
+type JsonItemRow = (
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<String>,
+    String,
+    Option<String>,
+    i64,
+    String,
+);
+
 macro_rules! history_in_tx {
     ($tx:expr, $assessment:expr, $at:expr, $actor:expr, $event:expr, $item:expr, $details:expr) => {{
         // Serialise history writers of one assessment: lock its row first
@@ -624,6 +644,37 @@ impl Store {
         assessment_id: &str,
         party: Option<&str>,
     ) -> Result<Vec<ItemRecord>, StoreError> {
+        if let crate::db::Pool::Sqlite(pool) = &self.pool {
+            // One row for all items: sqlx's SQLite driver hands every row
+            // from its worker thread to the task over a channel, and an
+            // assessment has hundreds of items (docs/architecture.md).
+            let text: String = sqlx::query_scalar(ITEMS_AS_JSON)
+                .bind(assessment_id)
+                .bind(party.unwrap_or(""))
+                .fetch_one(pool)
+                .await?;
+            let rows: Vec<JsonItemRow> = serde_json::from_str(&text)
+                .map_err(|e| StoreError::Corrupt(format!("items of {assessment_id}: {e}")))?;
+            return rows
+                .into_iter()
+                .map(
+                    |(c, r, p, l, pos, answer, state, comment, prefilled, updated)| {
+                        item_record((
+                            c,
+                            r,
+                            p,
+                            l,
+                            pos,
+                            answer,
+                            state,
+                            comment,
+                            prefilled != 0,
+                            updated,
+                        ))
+                    },
+                )
+                .collect();
+        }
         let sql = sqlx::AssertSqlSafe(format!(
             "{ITEM_COLUMNS} WHERE assessment_id = $1 AND ($2 = '' OR party = $2) ORDER BY position"
         ));

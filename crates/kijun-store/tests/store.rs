@@ -1638,6 +1638,23 @@ async fn assessments_round_trip_and_concurrent_answers_keep_one_history(db: Db) 
             .map_err(fail)?,
         "returned",
     )?;
+    // The list (one aggregated row on SQLite) and the single-item read
+    // agree on every field: answers, review comments, states, times.
+    let listed = db.store.items("a1", None).await.map_err(fail)?;
+    check(
+        listed
+            .iter()
+            .any(|i| i.answer.is_some() && i.review_comment.is_some()),
+        "answered and returned items listed",
+    )?;
+    for i in &listed {
+        let one = db.store.item("a1", &i.key).await.map_err(fail)?;
+        check(one.as_ref() == Some(i), format!("{:?} vs {one:?}", i.key))?;
+    }
+    check(
+        listed.windows(2).all(|w| w[0].position < w[1].position),
+        "in position order",
+    )?;
     // All or nothing: a library entry that cannot be stored (no such
     // organisation) rolls back the answer, its history and its audit entry.
     let conforms = serde_json::json!({"status": "conforms", "comment": "対応済み"});
