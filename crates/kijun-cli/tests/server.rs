@@ -4189,6 +4189,33 @@ fn backups_taken_under_writes_verify_restore_and_only_administrators_take_them()
     assert_eq!(status, 201, "{api_backup}");
     let (_, listed) = admin.get("/api/v1/admin/backups");
     assert_eq!(listed[0]["name"], api_backup["name"]);
+    // The reported size and SHA-256 are the file's.
+    let taken = std::fs::read(
+        s.dir
+            .path()
+            .join("data/backups")
+            .join(api_backup["name"].as_str().unwrap()),
+    )
+    .unwrap();
+    assert_eq!(api_backup["size"], taken.len() as u64);
+    let digest: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(&taken)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    assert_eq!(api_backup["sha256"], digest.as_str());
+    assert!(
+        !std::fs::read_dir(s.dir.path().join("data/backups"))
+            .unwrap()
+            .flatten()
+            .any(|e| e
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".kijun-backup-")),
+        "no scratch directory left behind"
+    );
     assert!(audit_actions(&mut admin, "").contains(&"backup_created".to_owned()));
 
     // Writers keep going while the CLI takes its backup.

@@ -382,6 +382,23 @@ pub(crate) fn to_entry(r: Row_) -> Result<AuditEntry, StoreError> {
     })
 }
 
+/// The statements that open and close the audit log's deletion gate inside
+/// a transaction (SQLite: the `audit_gate` row the trigger reads;
+/// PostgreSQL: a transaction-local setting): used by retention pruning and
+/// by a tenant purge, the only two deleters.
+pub(crate) fn deletion_gate(backend: crate::db::Backend) -> (&'static str, &'static str) {
+    match backend {
+        crate::db::Backend::Sqlite => (
+            "UPDATE audit_gate SET open = 1 WHERE id = 1",
+            "UPDATE audit_gate SET open = 0 WHERE id = 1",
+        ),
+        crate::db::Backend::Postgres => (
+            "SELECT set_config('kijun.audit_prune', 'on', true)",
+            "SELECT set_config('kijun.audit_prune', 'off', true)",
+        ),
+    }
+}
+
 impl Store {
     /// Appends an entry at time `at` to its tenant's chain (or the system
     /// chain). Appends to one chain are serialised by locking the chain's
@@ -418,16 +435,7 @@ impl Store {
         actor: &NewAuditEntry,
     ) -> Result<i64, StoreError> {
         let chain = tenant_id.map_or_else(|| SYSTEM_CHAIN.to_owned(), str::to_owned);
-        let (open_gate, close_gate) = match self.backend() {
-            crate::db::Backend::Sqlite => (
-                "UPDATE audit_gate SET open = 1 WHERE id = 1",
-                "UPDATE audit_gate SET open = 0 WHERE id = 1",
-            ),
-            crate::db::Backend::Postgres => (
-                "SELECT set_config('kijun.audit_prune', 'on', true)",
-                "SELECT set_config('kijun.audit_prune', 'off', true)",
-            ),
-        };
+        let (open_gate, close_gate) = deletion_gate(self.backend());
         let before_text = time::format(before);
         let now_text = time::format(now);
         let deleted = on_pool!(self, pool => {

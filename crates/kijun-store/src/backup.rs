@@ -527,6 +527,36 @@ impl Store {
             std::fs::create_dir_all(dir).map_err(io(dir))?;
         }
         let work = tempdir_beside(out)?;
+        let result = self
+            .snapshot_and_write(blob_root, out, key, now, &work)
+            .await;
+        let _ = std::fs::remove_dir_all(&work);
+        if result.is_err() {
+            let _ = std::fs::remove_file(out);
+        }
+        let (database_bytes, blobs) = result?;
+        let (size, sha256) = file_digest(out)?;
+        Ok(BackupSummary {
+            file: out.to_path_buf(),
+            size,
+            sha256,
+            database_bytes,
+            blobs,
+            created_at: now,
+        })
+    }
+
+    /// Snapshots the database into `work` and writes the archive `out`:
+    /// (database bytes, blobs archived). The caller removes `work`, and
+    /// `out` on failure.
+    async fn snapshot_and_write(
+        &self,
+        blob_root: &Path,
+        out: &Path,
+        key: &BackupKey,
+        now: Timestamp,
+        work: &Path,
+    ) -> Result<(u64, usize), BackupError> {
         let snapshot = work.join(DATABASE);
         let target = snapshot.display().to_string();
         on_pool!(self, pool => sqlx::query("VACUUM INTO $1")
@@ -552,7 +582,7 @@ impl Store {
         let out_path = out.to_path_buf();
         let root = FsBlobStore::new(blob_root);
         let created_at = crate::time::format(now);
-        let result = tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || {
             write_archive(
                 &out_path,
                 &snapshot,
@@ -564,25 +594,25 @@ impl Store {
             )
         })
         .await
-        .map_err(|e| BackupError::Corrupt(e.to_string()))?;
-        let _ = std::fs::remove_dir_all(&work);
-        let (database_bytes, blobs) = match result {
-            Ok(v) => v,
-            Err(e) => {
-                let _ = std::fs::remove_file(out);
-                return Err(e);
-            }
-        };
-        let bytes = std::fs::read(out).map_err(io(out))?;
-        Ok(BackupSummary {
-            file: out.to_path_buf(),
-            size: bytes.len() as u64,
-            sha256: hex(&Sha256::digest(&bytes)),
-            database_bytes,
-            blobs,
-            created_at: now,
-        })
+        .map_err(|e| BackupError::Corrupt(e.to_string()))?
     }
+}
+
+/// The size and SHA-256 of a file, read in pieces (an archive can be large).
+fn file_digest(path: &Path) -> Result<(u64, String), BackupError> {
+    let mut f = std::fs::File::open(path).map_err(io(path))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1024 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = f.read(&mut buf).map_err(io(path))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        size += n as u64;
+    }
+    Ok((size, hex(&hasher.finalize())))
 }
 
 /// A new private directory next to `file`, for the snapshot.

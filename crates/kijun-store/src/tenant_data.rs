@@ -864,16 +864,7 @@ impl Store {
             source_addr: None,
             details,
         };
-        let (open_gate, close_gate) = match self.backend() {
-            Backend::Sqlite => (
-                "UPDATE audit_gate SET open = 1 WHERE id = 1",
-                "UPDATE audit_gate SET open = 0 WHERE id = 1",
-            ),
-            Backend::Postgres => (
-                "SELECT set_config('kijun.audit_prune', 'on', true)",
-                "SELECT set_config('kijun.audit_prune', 'off', true)",
-            ),
-        };
+        let (open_gate, close_gate) = crate::audit::deletion_gate(self.backend());
         let at = time::format(now);
         let row = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
