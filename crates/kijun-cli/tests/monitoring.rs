@@ -8,257 +8,24 @@
 //! (its end is that probe's time). Also the access rules of
 //! `/api/v1/services/{id}/monitoring`.
 //!
-//! Helpers copied from tests/alerting.rs.
+//! Server and client helpers: tests/support.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU16, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use jiff::Timestamp;
-use kijun_core::auth::{Totp, TotpAlgorithm, TotpSecret};
 use serde_json::{Value, json};
 
 // ---------------------------------------------------------------------------
-// The server (helpers copied from tests/alerting.rs)
+// The server and client helpers: tests/support
 
-/// A running `kijun serve`.
-struct TestServer {
-    child: Child,
-    base: String,
-    setup_token: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl TestServer {
-    /// Starts with `config` as the `kijun.toml` of its working directory.
-    fn start_with_config(config: &str) -> TestServer {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("kijun.toml"), config).unwrap();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_kijun"));
-        cmd.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(dir.path().join("data"))
-            .current_dir(dir.path())
-            .env_remove("KIJUN_DATABASE_URL")
-            .env_remove("KIJUN_MASTER_KEY")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        for k in [
-            "KIJUN_SMTP_HOST",
-            "KIJUN_SMTP_PORT",
-            "KIJUN_SMTP_TLS",
-            "KIJUN_SMTP_USERNAME",
-            "KIJUN_SMTP_PASSWORD",
-            "KIJUN_SMTP_FROM",
-        ] {
-            cmd.env_remove(k);
-        }
-        let mut child = cmd.spawn().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let (mut base, mut token) = (None, None);
-        while base.is_none() || token.is_none() {
-            let line = rx
-                .recv_timeout(Duration::from_secs(60))
-                .expect("server output");
-            if let Some(b) = line.strip_prefix("kijun: listening on ") {
-                base = Some(b.trim().to_owned());
-            }
-            if let Some(t) = line.strip_prefix("kijun: setup token: ") {
-                token = Some(t.trim().to_owned());
-            }
-        }
-        TestServer {
-            child,
-            base: base.unwrap(),
-            setup_token: token.unwrap(),
-            _dir: dir,
-        }
-    }
-
-    fn client(&self) -> Client {
-        Client {
-            agent: ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .build()
-                .into(),
-            base: self.base.clone(),
-            cookie: None,
-            csrf: None,
-        }
-    }
-
-    /// Creates the first administrator and signs it in with MFA.
-    fn admin(&self) -> Client {
-        let mut c = self.client();
-        let (status, body) = c.call(
-            "POST",
-            "/api/v1/setup",
-            json!({"token": self.setup_token, "username": "admin", "display_name": "管理者", "password": ADMIN_PW}),
-        );
-        assert_eq!(status, 201, "{body}");
-        sign_in_enrolling(c, "admin", ADMIN_PW)
-    }
-}
-
-const ADMIN_PW: &str = "Kanri-Sha#2026-Pass";
-const USER_PW: &str = "Shokiki-Pass#2026";
-const NEW_PW: &str = "Atarashii-Pass#2027";
-
-struct Client {
-    agent: ureq::Agent,
-    base: String,
-    cookie: Option<String>,
-    csrf: Option<String>,
-}
-
-impl Client {
-    fn send(&mut self, method: &str, path: &str, body: Option<String>) -> (u16, Value) {
-        let mut req = ureq::http::Request::builder()
-            .method(method)
-            .uri(format!("{}{path}", self.base));
-        if let Some(c) = &self.cookie {
-            req = req.header("cookie", c.as_str());
-        }
-        if let Some(t) = &self.csrf {
-            req = req.header("x-csrf-token", t.as_str());
-        }
-        let mut resp = match body {
-            Some(b) => self
-                .agent
-                .run(
-                    req.header("content-type", "application/json")
-                        .body(b)
-                        .unwrap(),
-                )
-                .unwrap(),
-            None => self.agent.run(req.body(()).unwrap()).unwrap(),
-        };
-        if let Some(sc) = resp
-            .headers()
-            .get("set-cookie")
-            .and_then(|v| v.to_str().ok())
-        {
-            let pair = sc.split(';').next().unwrap_or_default().to_owned();
-            self.cookie = if pair.ends_with('=') {
-                None
-            } else {
-                Some(pair)
-            };
-        }
-        let status = resp.status().as_u16();
-        let text = resp.body_mut().read_to_string().unwrap_or_default();
-        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        (status, value)
-    }
-
-    fn get(&mut self, path: &str) -> (u16, Value) {
-        self.send("GET", path, None)
-    }
-
-    fn call(&mut self, method: &str, path: &str, body: Value) -> (u16, Value) {
-        self.send(method, path, Some(body.to_string()))
-    }
-
-    fn login(&mut self, username: &str, password: &str) -> (u16, Value) {
-        let (status, body) = self.call(
-            "POST",
-            "/api/v1/auth/login",
-            json!({"username": username, "password": password}),
-        );
-        if status == 200 {
-            self.csrf = body["csrf_token"].as_str().map(str::to_owned);
-        }
-        (status, body)
-    }
-}
-
-fn code(secret: &TotpSecret, at: Timestamp) -> String {
-    Totp::new(secret.clone(), TotpAlgorithm::Sha256)
-        .unwrap()
-        .code_at(at)
-        .unwrap()
-}
-
-/// Logs in and enrols TOTP; returns the signed-in client.
-fn sign_in_enrolling(mut c: Client, username: &str, password: &str) -> Client {
-    let (status, body) = c.login(username, password);
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["next"], "mfa_enrollment");
-    let (status, e) = c.call("POST", "/api/v1/auth/mfa/enroll", json!({}));
-    assert_eq!(status, 200, "{e}");
-    let secret = TotpSecret::from_base32(e["secret"].as_str().unwrap()).unwrap();
-    let (status, done) = c.call(
-        "POST",
-        "/api/v1/auth/mfa/enroll/confirm",
-        json!({"enrollment_token": e["enrollment_token"], "code": code(&secret, Timestamp::now())}),
-    );
-    assert_eq!(status, 200, "{done}");
-    c
-}
-
-/// Admin creates a tenant user, who signs in, enrols MFA and changes the
-/// initial password.
-fn tenant_user(
-    s: &TestServer,
-    admin: &mut Client,
-    tenant: &str,
-    username: &str,
-    role: &str,
-) -> Client {
-    let (status, u) = admin.call(
-        "POST",
-        &format!("/api/v1/tenants/{tenant}/users"),
-        json!({"username": username, "display_name": username, "role": role, "initial_password": USER_PW}),
-    );
-    assert_eq!(status, 201, "{u}");
-    let mut c = sign_in_enrolling(s.client(), username, USER_PW);
-    let (status, body) = c.call(
-        "POST",
-        "/api/v1/me/password",
-        json!({"current_password": USER_PW, "new_password": NEW_PW}),
-    );
-    assert_eq!(status, 204, "{body}");
-    c
-}
-
-fn create_tenant(admin: &mut Client, slug: &str, name: &str) -> String {
-    let (status, t) = admin.call(
-        "POST",
-        "/api/v1/tenants",
-        json!({"slug": slug, "name": name}),
-    );
-    assert_eq!(status, 201, "{t}");
-    t["id"].as_str().unwrap().to_owned()
-}
-
-/// Polls `f` until it returns `Some`, for at most `secs` seconds.
-fn wait_for<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
+mod support;
+use support::*;
 
 /// `kijun.toml` for the test: due probes looked for every 0.2 s, probe
 /// intervals of 1 s allowed, probes and webhooks to loopback allowed, a
@@ -610,9 +377,9 @@ fn failures_open_one_outage_and_the_first_success_closes_it() {
     assert_eq!(target.hooks().len(), 1, "{:?}", target.hooks());
 
     // Removing the monitor stops probing; the outage stays.
-    let (status, _) = viewer.send("DELETE", &path, None);
+    let (status, _) = viewer.send("DELETE", &path, None, "");
     assert_eq!(status, 403);
-    let (status, _) = reviewer.send("DELETE", &path, None);
+    let (status, _) = reviewer.send("DELETE", &path, None, "");
     assert_eq!(status, 204);
     let (status, _) = reviewer.get(&path);
     assert_eq!(status, 404);

@@ -1,5 +1,5 @@
 //! Helpers shared by the end-to-end tests that start the real
-//! `kijun serve` (copied from `tests/oversight.rs`): the server on a free
+//! `kijun serve` (used by the oversight, monthly, termination, notify, alerting and monitoring tests): the server on a free
 //! port with a fresh data directory, an HTTP client with the session cookie
 //! and CSRF header, signing users in with TOTP, and a tenant with a
 //! provider, an integrator, a reviewer and a service.
@@ -32,18 +32,34 @@ impl Drop for TestServer {
 
 impl TestServer {
     pub fn start() -> TestServer {
+        TestServer::start_with_config("")
+    }
+
+    /// Starts with `config` as the `kijun.toml` of its working directory
+    /// (and no `KIJUN_*` database, key or SMTP settings from the caller's
+    /// environment).
+    pub fn start_with_config(config: &str) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("kijun.toml"), "").unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kijun"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        std::fs::write(dir.path().join("kijun.toml"), config).unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_kijun"));
+        cmd.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(dir.path().join("data"))
             .current_dir(dir.path())
             .env_remove("KIJUN_DATABASE_URL")
             .env_remove("KIJUN_MASTER_KEY")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
+            .stderr(Stdio::inherit());
+        for k in [
+            "KIJUN_SMTP_HOST",
+            "KIJUN_SMTP_PORT",
+            "KIJUN_SMTP_TLS",
+            "KIJUN_SMTP_USERNAME",
+            "KIJUN_SMTP_PASSWORD",
+            "KIJUN_SMTP_FROM",
+        ] {
+            cmd.env_remove(k);
+        }
+        let mut child = cmd.spawn().unwrap();
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -375,4 +391,29 @@ pub fn form_post(c: &Client, path: &str, fields: &[(&str, &str)]) -> (u16, Strin
 pub fn html(c: &mut Client, path: &str) -> (u16, String) {
     let (status, body) = c.get(path);
     (status, body.as_str().unwrap_or_default().to_owned())
+}
+
+pub fn create_tenant(admin: &mut Client, slug: &str, name: &str) -> String {
+    let (status, t) = admin.call(
+        "POST",
+        "/api/v1/tenants",
+        json!({"slug": slug, "name": name}),
+    );
+    assert_eq!(status, 201, "{t}");
+    t["id"].as_str().unwrap().to_owned()
+}
+
+/// Polls `f` until it returns `Some`, for at most `secs` seconds.
+pub fn wait_for<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
