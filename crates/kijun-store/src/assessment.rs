@@ -63,15 +63,18 @@ impl ItemKey {
     }
 }
 
-/// One applicable item and its answer and review state.
+/// One applicable item and its answer and review state. The answer is
+/// parsed (`A` = [`serde_json::Value`], the default) or, for responses
+/// that pass it through unchanged, the stored JSON text checked to be
+/// valid JSON ([`RawItemRecord`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ItemRecord {
+pub struct ItemRecord<A = serde_json::Value> {
     #[serde(flatten)]
     pub key: ItemKey,
     pub level: String,
     pub position: i64,
     /// The vendor's answer (`kijun_core::workflow::AnswerInput` JSON).
-    pub answer: Option<serde_json::Value>,
+    pub answer: Option<A>,
     /// `open`, `submitted`, `accepted`, `returned`.
     pub state: String,
     pub review_comment: Option<String>,
@@ -79,6 +82,9 @@ pub struct ItemRecord {
     pub prefilled: bool,
     pub updated_at: Timestamp,
 }
+
+/// An item whose answer is the stored JSON text, not parsed into a tree.
+pub type RawItemRecord = ItemRecord<Box<serde_json::value::RawValue>>;
 
 /// A vendor user invited to answer one party's items.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -167,6 +173,22 @@ macro_rules! item_row {
 }
 
 fn item_record(row: ItemRow) -> Result<ItemRecord, StoreError> {
+    item_record_with(row, |a| parse_json(&a))
+}
+
+/// An [`ItemRow`] as a [`RawItemRecord`]: the answer is only checked to
+/// be JSON.
+fn raw_item_record(row: ItemRow) -> Result<RawItemRecord, StoreError> {
+    item_record_with(row, |a| {
+        serde_json::value::RawValue::from_string(a)
+            .map_err(|e| StoreError::Corrupt(format!("json: {e}")))
+    })
+}
+
+fn item_record_with<A>(
+    row: ItemRow,
+    answer_of: impl Fn(String) -> Result<A, StoreError>,
+) -> Result<ItemRecord<A>, StoreError> {
     let (
         catalog_id,
         requirement_id,
@@ -187,7 +209,7 @@ fn item_record(row: ItemRow) -> Result<ItemRecord, StoreError> {
         },
         level,
         position,
-        answer: answer.as_deref().map(parse_json).transpose()?,
+        answer: answer.map(answer_of).transpose()?,
         state,
         review_comment,
         prefilled,
@@ -644,6 +666,32 @@ impl Store {
         assessment_id: &str,
         party: Option<&str>,
     ) -> Result<Vec<ItemRecord>, StoreError> {
+        self.item_rows(assessment_id, party)
+            .await?
+            .into_iter()
+            .map(item_record)
+            .collect()
+    }
+
+    /// [`Store::items`] with each answer as its stored JSON text (checked,
+    /// not parsed into a tree), for the item list the API passes through.
+    pub async fn raw_items(
+        &self,
+        assessment_id: &str,
+        party: Option<&str>,
+    ) -> Result<Vec<RawItemRecord>, StoreError> {
+        self.item_rows(assessment_id, party)
+            .await?
+            .into_iter()
+            .map(raw_item_record)
+            .collect()
+    }
+
+    async fn item_rows(
+        &self,
+        assessment_id: &str,
+        party: Option<&str>,
+    ) -> Result<Vec<ItemRow>, StoreError> {
         if let crate::db::Pool::Sqlite(pool) = &self.pool {
             // One row for all items: sqlx's SQLite driver hands every row
             // from its worker thread to the task over a channel, and an
@@ -655,11 +703,11 @@ impl Store {
                 .await?;
             let rows: Vec<JsonItemRow> = serde_json::from_str(&text)
                 .map_err(|e| StoreError::Corrupt(format!("items of {assessment_id}: {e}")))?;
-            return rows
+            return Ok(rows
                 .into_iter()
                 .map(
                     |(c, r, p, l, pos, answer, state, comment, prefilled, updated)| {
-                        item_record((
+                        (
                             c,
                             r,
                             p,
@@ -670,23 +718,22 @@ impl Store {
                             comment,
                             prefilled != 0,
                             updated,
-                        ))
+                        )
                     },
                 )
-                .collect();
+                .collect());
         }
         let sql = sqlx::AssertSqlSafe(format!(
             "{ITEM_COLUMNS} WHERE assessment_id = $1 AND ($2 = '' OR party = $2) ORDER BY position"
         ));
-        let rows: Vec<ItemRow> = on_pool!(self, pool => sqlx::query(sql)
+        Ok(on_pool!(self, pool => sqlx::query(sql)
                 .bind(assessment_id)
                 .bind(party.unwrap_or(""))
                 .fetch_all(pool)
                 .await?
                 .iter()
                 .map(|r| item_row!(r))
-                .collect::<Result<Vec<_>, _>>()?);
-        rows.into_iter().map(item_record).collect()
+                .collect::<Result<Vec<_>, _>>()?))
     }
 
     /// One item of an assessment, if it exists.

@@ -1655,6 +1655,28 @@ async fn assessments_round_trip_and_concurrent_answers_keep_one_history(db: Db) 
         listed.windows(2).all(|w| w[0].position < w[1].position),
         "in position order",
     )?;
+    // The raw list (answers as stored JSON text) is the same list.
+    let raw = db.store.raw_items("a1", None).await.map_err(fail)?;
+    check(raw.len() == listed.len(), "raw list length")?;
+    for (r, i) in raw.iter().zip(&listed) {
+        let answer: Option<serde_json::Value> = r
+            .answer
+            .as_ref()
+            .map(|a| serde_json::from_str(a.get()))
+            .transpose()
+            .map_err(fail)?;
+        check(
+            r.key == i.key
+                && answer == i.answer
+                && r.state == i.state
+                && r.review_comment == i.review_comment
+                && r.prefilled == i.prefilled
+                && r.updated_at == i.updated_at
+                && r.position == i.position
+                && r.level == i.level,
+            format!("raw {:?}", r.key),
+        )?;
+    }
     // All or nothing: a library entry that cannot be stored (no such
     // organisation) rolls back the answer, its history and its audit entry.
     let conforms = serde_json::json!({"status": "conforms", "comment": "対応済み"});

@@ -35,6 +35,7 @@ pub mod audit_log;
 pub mod config;
 pub mod crypto;
 pub mod error;
+pub mod item_view;
 pub mod log;
 pub mod metrics;
 pub mod monitor;
@@ -605,6 +606,10 @@ impl Server {
                 limiters: Arc::new(Mutex::new(limiters)),
                 metrics: Arc::new(Metrics::default()),
                 dummy_hash: dummy_hash.into(),
+                requirement_json: Arc::new(
+                    item_view::RequirementJson::new(&catalogs)
+                        .map_err(|e| ServeError::Other(e.to_string()))?,
+                ),
                 catalogs: Arc::new(catalogs),
                 vault: kijun_store::evidence::Vault::new(&key),
                 backup_key: kijun_store::backup::BackupKey::from_master(&key)

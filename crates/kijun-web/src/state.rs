@@ -75,6 +75,9 @@ pub struct AppState {
     pub dummy_hash: Arc<str>,
     /// The criteria catalogs (built-ins and the operator's custom ones).
     pub catalogs: Arc<kijun_core::CatalogSet>,
+    /// Each requirement's catalog fields serialised once, for the item
+    /// responses (`item_view`).
+    pub requirement_json: Arc<crate::item_view::RequirementJson>,
     /// Wraps tenants' evidence data keys with the master key.
     pub vault: kijun_store::evidence::Vault,
     /// The backup root key (derived from the master key; see

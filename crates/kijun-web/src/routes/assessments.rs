@@ -609,53 +609,15 @@ pub async fn invite(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// One item with its requirement, as the checklist shows it (serialised
-/// straight from the stored item and the catalog, without copies).
-#[derive(Serialize)]
-pub struct ItemView<'a> {
-    catalog_id: &'a str,
-    requirement_id: &'a str,
-    party: &'a str,
-    level: &'a str,
-    phase: Option<kijun_core::catalog::Phase>,
-    category: Option<&'a str>,
-    subcategory: Option<&'a str>,
-    text: Option<&'a str>,
-    examples: Option<Vec<&'a str>>,
-    state: &'a str,
-    answer: &'a Option<Value>,
-    review_comment: Option<&'a str>,
-    prefilled: bool,
-    updated_at: jiff::Timestamp,
-}
-
-fn item_view<'a>(state: &'a AppState, item: &'a ItemRecord) -> ItemView<'a> {
-    let req = state
-        .catalogs
-        .get(&item.key.catalog_id)
-        .and_then(|c| c.requirement(&item.key.requirement_id));
-    ItemView {
-        catalog_id: &item.key.catalog_id,
-        requirement_id: &item.key.requirement_id,
-        party: &item.key.party,
-        level: &item.level,
-        phase: req.map(|r| r.phase),
-        category: req.and_then(|r| r.category.as_deref()),
-        subcategory: req.and_then(|r| r.subcategory.as_deref()),
-        text: req.map(|r| r.text.as_str()),
-        examples: req.map(|r| r.examples.iter().map(|e| e.text()).collect()),
-        state: &item.state,
-        answer: &item.answer,
-        review_comment: item.review_comment.as_deref(),
-        prefilled: item.prefilled,
-        updated_at: item.updated_at,
-    }
-}
-
 /// The items as the API answers them, serialised into one buffer.
-fn items_json(state: &AppState, items: &[ItemRecord]) -> Result<Response, ApiError> {
-    let views: Vec<ItemView<'_>> = items.iter().map(|i| item_view(state, i)).collect();
-    let body = serde_json::to_vec(&views).map_err(ApiError::internal)?;
+fn items_json<A: Serialize>(
+    state: &AppState,
+    items: &[ItemRecord<A>],
+) -> Result<Response, ApiError> {
+    let body = state
+        .requirement_json
+        .list(items)
+        .map_err(ApiError::internal)?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
@@ -669,7 +631,7 @@ pub async fn list_items(
         Access::Vendor(party) => Some(party.as_str()),
         _ => None,
     };
-    let items = state.store.items(&a.id, party).await?;
+    let items = state.store.raw_items(&a.id, party).await?;
     items_json(&state, &items)
 }
 
@@ -756,7 +718,7 @@ pub async fn answer_item(
             "提出済み・確認済みの項目は変更できません",
         ));
     };
-    Ok(Json(item_view(&state, &saved)).into_response())
+    Ok(Json(state.requirement_json.view(&saved)).into_response())
 }
 
 /// The vendor submits every open or returned item of its party; all of
@@ -881,7 +843,7 @@ pub async fn review_item(
         .into_iter()
         .find(|i| i.key == item.key)
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json(item_view(&state, &saved)).into_response())
+    Ok(Json(state.requirement_json.view(&saved)).into_response())
 }
 
 /// The answers of an assessment as an answer set, as `kijun assess` would
