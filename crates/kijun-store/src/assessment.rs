@@ -241,24 +241,32 @@ type JsonItemRow = (
     String,
 );
 
-macro_rules! history_in_tx {
-    ($tx:expr, $assessment:expr, $at:expr, $actor:expr, $event:expr, $item:expr, $details:expr) => {{
-        // Serialise history writers of one assessment: lock its row first
-        // (PostgreSQL: row lock to commit; SQLite: the write lock).
+/// Takes an assessment's write lock (PostgreSQL: its row lock, held to
+/// commit; SQLite: the database write lock). Every transaction that
+/// writes an assessment's items or history takes it as its first
+/// statement, so writers lock in one order — the assessment, then its
+/// items, library entries and the audit head — and cannot deadlock
+/// (store test `writers_of_an_assessment_lock_it_before_its_items`); it
+/// also makes the history's next sequence number safe to read.
+macro_rules! lock_assessment_in_tx {
+    ($tx:expr, $assessment:expr) => {{
         sqlx::query("UPDATE assessments SET updated_at = updated_at WHERE id = $1")
             .bind($assessment)
             .execute(&mut *$tx)
             .await?;
-        let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM assessment_history WHERE assessment_id = $1")
-            .bind($assessment)
-            .fetch_one(&mut *$tx)
-            .await?;
+    }};
+}
+
+/// Appends a history row; the transaction holds the assessment's lock
+/// ([`lock_assessment_in_tx!`]).
+macro_rules! history_in_tx {
+    ($tx:expr, $assessment:expr, $at:expr, $actor:expr, $event:expr, $item:expr, $details:expr) => {{
+        // The next sequence number is read in the insert itself.
         sqlx::query(
             "INSERT INTO assessment_history (assessment_id, seq, at, actor_id, actor_name, event, item, details) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5, $6, $7 FROM assessment_history WHERE assessment_id = $1",
         )
         .bind($assessment)
-        .bind(next)
         .bind($at)
         .bind(&$actor.id)
         .bind(&$actor.name)
@@ -608,6 +616,7 @@ impl Store {
         let at = time::format(now);
         let result = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            lock_assessment_in_tx!(tx, assessment_id);
             let inserted = sqlx::query(
                 "INSERT INTO assessment_invitations (assessment_id, user_id, party, invited_at) VALUES ($1, $2, $3, $4)",
             )
@@ -802,7 +811,8 @@ impl Store {
         let sql = sqlx::AssertSqlSafe(format!(
             "UPDATE assessment_items SET answer = $1, prefilled = FALSE, updated_at = $2 \
              WHERE assessment_id = $3 AND catalog_id = $4 AND requirement_id = $5 AND party = $6 \
-             AND state IN ('open', 'returned') RETURNING {}",
+             AND state IN ('open', 'returned') \
+             AND EXISTS (SELECT 1 FROM assessments WHERE id = $3 AND status = 'open') RETURNING {}",
             ITEM_COLUMNS
                 .trim_start_matches("SELECT ")
                 .trim_end_matches(" FROM assessment_items")
@@ -814,6 +824,7 @@ impl Store {
             .unwrap_or_else(|| crate::audit::SYSTEM_CHAIN.to_owned());
         let saved: Option<ItemRow> = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            lock_assessment_in_tx!(tx, write.assessment_id);
             let row = sqlx::query(sql)
                 .bind(json_text(write.answer))
                 .bind(&at)
@@ -871,14 +882,21 @@ impl Store {
         );
         let outcome = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            // Take the assessment's write lock first (see history_in_tx!).
-            sqlx::query("UPDATE assessments SET updated_at = updated_at WHERE id = $1")
-                .bind(assessment_id)
-                .execute(&mut *tx)
-                .await?;
+            lock_assessment_in_tx!(tx, assessment_id);
+            // A verdict recorded since the caller looked freezes every item.
+            let open: Option<String> = sqlx::query_scalar(
+                "SELECT status FROM assessments WHERE id = $1 AND status = 'open'",
+            )
+            .bind(assessment_id)
+            .fetch_optional(&mut *tx)
+            .await?;
             let mut frozen = Vec::new();
             let mut changed = Vec::new();
             for (key, answer, library) in answers {
+                if open.is_none() {
+                    frozen.push(key.clone());
+                    continue;
+                }
                 let row = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
                     .bind(assessment_id)
                     .bind(&key.catalog_id)
@@ -953,9 +971,11 @@ impl Store {
         let at = time::format(now);
         let changed = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            lock_assessment_in_tx!(tx, assessment_id);
             let n = sqlx::query(
                 "UPDATE assessment_items SET answer = $1, prefilled = TRUE, updated_at = $2 \
-                 WHERE assessment_id = $3 AND catalog_id = $4 AND requirement_id = $5 AND party = $6 AND state = 'open' AND answer IS NULL",
+                 WHERE assessment_id = $3 AND catalog_id = $4 AND requirement_id = $5 AND party = $6 AND state = 'open' AND answer IS NULL \
+                 AND EXISTS (SELECT 1 FROM assessments WHERE id = $3 AND status = 'open')",
             )
             .bind(json_text(answer))
             .bind(&at)
@@ -977,7 +997,8 @@ impl Store {
     }
 
     /// Submits every open or returned item of `party` (all must have an
-    /// answer; the caller checks). Returns how many were submitted.
+    /// answer; the caller checks) while the assessment is open. Returns how
+    /// many were submitted; nothing is recorded when none was.
     pub async fn submit_party(
         &self,
         assessment_id: &str,
@@ -988,9 +1009,11 @@ impl Store {
         let at = time::format(now);
         let n = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            lock_assessment_in_tx!(tx, assessment_id);
             let n = sqlx::query(
                 "UPDATE assessment_items SET state = 'submitted', updated_at = $1 \
-                 WHERE assessment_id = $2 AND party = $3 AND state IN ('open', 'returned') AND answer IS NOT NULL",
+                 WHERE assessment_id = $2 AND party = $3 AND state IN ('open', 'returned') AND answer IS NOT NULL \
+                 AND EXISTS (SELECT 1 FROM assessments WHERE id = $2 AND status = 'open')",
             )
             .bind(&at)
             .bind(assessment_id)
@@ -998,14 +1021,16 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-            sqlx::query("UPDATE assessment_invitations SET submitted_at = $1 WHERE assessment_id = $2 AND party = $3")
-                .bind(&at)
-                .bind(assessment_id)
-                .bind(party)
-                .execute(&mut *tx)
-                .await?;
-            let details = serde_json::json!({"party": party, "items": n});
-            history_in_tx!(tx, assessment_id, &at, actor, "submitted", None::<String>, &details);
+            if n > 0 {
+                sqlx::query("UPDATE assessment_invitations SET submitted_at = $1 WHERE assessment_id = $2 AND party = $3")
+                    .bind(&at)
+                    .bind(assessment_id)
+                    .bind(party)
+                    .execute(&mut *tx)
+                    .await?;
+                let details = serde_json::json!({"party": party, "items": n});
+                history_in_tx!(tx, assessment_id, &at, actor, "submitted", None::<String>, &details);
+            }
             tx.commit().await?;
             n
         });
@@ -1027,6 +1052,7 @@ impl Store {
         let state = if accept { "accepted" } else { "returned" };
         let changed = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            lock_assessment_in_tx!(tx, assessment_id);
             let n = sqlx::query(
                 "UPDATE assessment_items SET state = $1, review_comment = $2, updated_at = $3 \
                  WHERE assessment_id = $4 AND catalog_id = $5 AND requirement_id = $6 AND party = $7 AND state IN ('submitted', 'accepted')",
@@ -1108,6 +1134,9 @@ impl Store {
             .unwrap_or_else(|| crate::audit::SYSTEM_CHAIN.to_owned());
         let changed = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            // Locked before it is read: a concurrent amendment waits and
+            // then finds the decision changed.
+            lock_assessment_in_tx!(tx, assessment_id);
             let stored: Option<Option<String>> = sqlx::query_scalar(
                 "SELECT decision FROM assessments WHERE id = $1 AND status = 'decided'",
             )

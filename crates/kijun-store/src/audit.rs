@@ -279,21 +279,17 @@ macro_rules! append_in_tx {
         let entry: &$crate::audit::NewAuditEntry = $entry;
         let at: String = $at;
         let details = entry.details.to_string();
-            // Take the write lock before reading the head: a no-op upsert of
-            // the head row (SQLite: the database write lock; PostgreSQL: the
-            // row lock, held to commit).
-            sqlx::query(
+            // Take the write lock as the head is read: a no-op upsert of the
+            // head row returning it (SQLite: the database write lock;
+            // PostgreSQL: the row lock, held to commit).
+            let head = sqlx::query(
                 "INSERT INTO audit_heads (chain, seq, hash) VALUES ($1, 0, $2) \
-                 ON CONFLICT (chain) DO UPDATE SET seq = audit_heads.seq",
+                 ON CONFLICT (chain) DO UPDATE SET seq = audit_heads.seq RETURNING seq, hash",
             )
             .bind(chain)
             .bind($crate::audit::GENESIS)
-            .execute(&mut *$tx)
+            .fetch_one(&mut *$tx)
             .await?;
-            let head = sqlx::query("SELECT seq, hash FROM audit_heads WHERE chain = $1")
-                .bind(chain)
-                .fetch_one(&mut *$tx)
-                .await?;
             let head_seq: i64 = head.try_get("seq")?;
             let head_hash: String = head.try_get("hash")?;
             let mut row = $crate::audit::Row_ {

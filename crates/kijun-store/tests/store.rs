@@ -1770,6 +1770,242 @@ async fn assessments_round_trip_and_concurrent_answers_keep_one_history(db: Db) 
 
 /// A filled checklist comes back: all answers in one transaction, nothing
 /// written if one item is frozen, the same file again changes nothing.
+/// Runs `op` while another transaction holds the assessment's lock, and
+/// checks that `op` waits for it without holding any of the assessment's
+/// item rows (PostgreSQL: the lock order that rules out deadlocks with a
+/// checklist import, which locks the assessment first).
+async fn waits_for_the_assessment_before_its_items(
+    db: &Db,
+    label: &str,
+    op: Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send>>,
+) -> TestResult {
+    let mut holder = sqlx::PgConnection::connect(&db.url).await.map_err(fail)?;
+    let mut watcher = sqlx::PgConnection::connect(&db.url).await.map_err(fail)?;
+    sqlx::raw_sql("BEGIN; UPDATE assessments SET updated_at = updated_at WHERE id = 'a1'")
+        .execute(&mut holder)
+        .await
+        .map_err(fail)?;
+    let task = tokio::spawn(op);
+    let mut waiting = false;
+    for _ in 0..250 {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND wait_event_type = 'Lock' AND query LIKE 'UPDATE assessments SET updated_at = updated_at%'",
+        )
+        .fetch_one(&mut watcher)
+        .await
+        .map_err(fail)?;
+        if n > 0 {
+            waiting = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    check(waiting, format!("{label}: waits for the assessment's lock"))?;
+    let items = sqlx::raw_sql(
+        "SET LOCAL lock_timeout = '2s'; SELECT 1 FROM assessment_items WHERE assessment_id = 'a1' FOR UPDATE",
+    )
+    .execute(&mut holder)
+    .await;
+    let _ = sqlx::raw_sql("ROLLBACK").execute(&mut holder).await;
+    check(
+        items.is_ok(),
+        format!("{label}: holds no item while it waits ({items:?})"),
+    )?;
+    task.await.map_err(fail)?.map_err(fail)?;
+    Ok(())
+}
+
+async fn writers_of_an_assessment_lock_it_before_its_items(db: Db) -> TestResult {
+    use kijun_store::assessment::{Actor, AssessmentRecord, ItemKey};
+    let t = db
+        .store
+        .create_tenant("a", "A市", t0())
+        .await
+        .map_err(fail)?;
+    let svc = db
+        .store
+        .create_service(
+            &t.id,
+            "電子申請",
+            "申請",
+            "情報政策課",
+            None,
+            None,
+            &serde_json::json!({"profile": {}}),
+            t0(),
+        )
+        .await
+        .map_err(fail)?;
+    let record = AssessmentRecord {
+        id: "a1".into(),
+        tenant_id: t.id.clone(),
+        service_id: svc.id.clone(),
+        phase: "selection".into(),
+        catalogs: vec!["seed-004".into()],
+        profile: serde_json::json!({}),
+        status: "open".into(),
+        due_date: None,
+        opened_by: "u1".into(),
+        opened_at: t0(),
+        verdict: None,
+        decision: None,
+        updated_at: t0(),
+    };
+    let key = |i: usize| ItemKey {
+        catalog_id: "seed-004".into(),
+        requirement_id: format!("R{i}"),
+        party: "provider".into(),
+    };
+    let keys: Vec<(ItemKey, String)> = (0..4).map(|i| (key(i), "required".into())).collect();
+    let actor = Actor {
+        id: Some("u1".into()),
+        name: Some("審査".into()),
+    };
+    db.store
+        .create_assessment(&record, &keys, &actor)
+        .await
+        .map_err(fail)?;
+    let store = Arc::new(db.store.clone());
+    let answer = serde_json::json!({"status": "conforms"});
+    let audit = entry(Some(&t.id), "assessment_answered");
+
+    if matches!(db.store.backend(), Backend::Postgres) {
+        let (s, a, au, k) = (store.clone(), answer.clone(), audit.clone(), key(0));
+        waits_for_the_assessment_before_its_items(
+            &db,
+            "save_answer",
+            Box::pin(async move {
+                let w = AnswerWrite {
+                    assessment_id: "a1",
+                    key: &k,
+                    answer: &a,
+                    library: None,
+                    audit: &au,
+                };
+                s.save_answer(&w, t0(), &Actor::default()).await.map(|_| ())
+            }),
+        )
+        .await?;
+        let (s, a, k) = (store.clone(), answer.clone(), key(1));
+        waits_for_the_assessment_before_its_items(
+            &db,
+            "prefill_answer",
+            Box::pin(async move {
+                s.prefill_answer(
+                    "a1",
+                    &k,
+                    &a,
+                    "requirement:seed-004/R1",
+                    t0(),
+                    &Actor::default(),
+                )
+                .await
+                .map(|_| ())
+            }),
+        )
+        .await?;
+        let (s, a, au) = (store.clone(), answer.clone(), audit.clone());
+        waits_for_the_assessment_before_its_items(
+            &db,
+            "import_answers",
+            Box::pin(async move {
+                let answers = vec![(key(2), a.clone(), None), (key(3), a, None)];
+                s.import_answers("a1", &answers, &au, t0(), &Actor::default())
+                    .await
+                    .map(|_| ())
+            }),
+        )
+        .await?;
+        let s = store.clone();
+        waits_for_the_assessment_before_its_items(
+            &db,
+            "submit_party",
+            Box::pin(async move {
+                s.submit_party("a1", "provider", t0(), &Actor::default())
+                    .await
+                    .map(|_| ())
+            }),
+        )
+        .await?;
+        let (s, k) = (store.clone(), key(0));
+        waits_for_the_assessment_before_its_items(
+            &db,
+            "review_item",
+            Box::pin(async move {
+                s.review_item("a1", &k, false, Some("要修正"), t0(), &Actor::default())
+                    .await
+                    .map(|_| ())
+            }),
+        )
+        .await?;
+        let items = db.store.items("a1", None).await.map_err(fail)?;
+        let states: Vec<&str> = items.iter().map(|i| i.state.as_str()).collect();
+        check(
+            states == ["returned", "submitted", "submitted", "submitted"],
+            format!("every operation went through after the wait: {states:?}"),
+        )?;
+    }
+
+    // On both backends: once a verdict is recorded, the vendor-side writes
+    // find the assessment closed inside their own transaction.
+    db.store
+        .record_verdict(
+            "a1",
+            "approved",
+            &serde_json::json!({"verdict": "approved"}),
+            t0(),
+            &actor,
+        )
+        .await
+        .map_err(fail)?;
+    let history_before = db.store.assessment_history("a1").await.map_err(fail)?.len();
+    let k0 = key(0);
+    let write = AnswerWrite {
+        assessment_id: "a1",
+        key: &k0,
+        answer: &answer,
+        library: None,
+        audit: &audit,
+    };
+    check(
+        db.store
+            .save_answer(&write, t0(), &actor)
+            .await
+            .map_err(fail)?
+            .is_none(),
+        "no answer after the verdict",
+    )?;
+    let imported = db
+        .store
+        .import_answers(
+            "a1",
+            &[(key(0), answer.clone(), None)],
+            &audit,
+            t0(),
+            &actor,
+        )
+        .await
+        .map_err(fail)?;
+    check(
+        imported == Err(vec![key(0)]),
+        format!("no import after the verdict: {imported:?}"),
+    )?;
+    check(
+        db.store
+            .submit_party("a1", "provider", t0(), &actor)
+            .await
+            .map_err(fail)?
+            == 0,
+        "no submission after the verdict",
+    )?;
+    check(
+        db.store.assessment_history("a1").await.map_err(fail)?.len() == history_before,
+        "nothing recorded after the verdict",
+    )?;
+    Ok(())
+}
+
 async fn imported_answers_are_all_or_nothing_and_idempotent(db: Db) -> TestResult {
     use kijun_store::assessment::{Actor, AssessmentRecord, ItemKey};
     let t = db
@@ -2921,6 +3157,9 @@ const TESTS: &[(&str, TestFn)] = &[
         "assessments_round_trip_and_concurrent_answers_keep_one_history",
         |db| Box::pin(assessments_round_trip_and_concurrent_answers_keep_one_history(db)),
     ),
+    ("writers_of_an_assessment_lock_it_before_its_items", |db| {
+        Box::pin(writers_of_an_assessment_lock_it_before_its_items(db))
+    }),
     ("imported_answers_are_all_or_nothing_and_idempotent", |db| {
         Box::pin(imported_answers_are_all_or_nothing_and_idempotent(db))
     }),

@@ -763,6 +763,12 @@ pub async fn submit(
         .store
         .submit_party(&a.id, party.as_str(), state.now(), &actor(&p))
         .await?;
+    if n == 0 {
+        // A verdict or another submission came in since the items were read.
+        return Err(ApiError::conflict(
+            "提出する項目がありません（判定済みか、既に提出されています）",
+        ));
+    }
     state
         .audit(
             Some(&p),
