@@ -286,6 +286,7 @@ impl Store {
         let at = time::format(now);
         let changed = new.password_hash.as_ref().map(|_| at.clone());
         let result = on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             let inserted = sqlx::query(
                 "INSERT INTO users (id, tenant_id, organisation_id, username, display_name, email, role, \
@@ -389,6 +390,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let at = time::format(now);
         on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             if changed {
                 sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2, must_change_password = FALSE WHERE id = $3")
@@ -424,6 +426,7 @@ impl Store {
         recovery_hashes: &[String],
     ) -> Result<(), StoreError> {
         on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE users SET totp_secret = $1, totp_last_step = NULL WHERE id = $2")
                 .bind(sealed_secret)
@@ -519,6 +522,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let at = suspended_at.map(time::format);
         on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE users SET suspended_at = $1, failed_logins = 0, locked_until = NULL WHERE id = $2")
                 .bind(&at)
@@ -551,6 +555,7 @@ impl Store {
     pub async fn dispose_user(&self, user_id: &str, now: Timestamp) -> Result<bool, StoreError> {
         let at = time::format(now);
         let disposed = on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             let n = sqlx::query(
                 "UPDATE users SET password_hash = NULL, password_changed_at = NULL, must_change_password = FALSE, \

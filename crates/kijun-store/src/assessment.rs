@@ -443,6 +443,7 @@ impl Store {
         let catalogs = serde_json::to_string(&record.catalogs)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO assessments (id, tenant_id, service_id, phase, catalogs, profile, status, due_date, opened_by, opened_at, updated_at) \
@@ -615,6 +616,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let at = time::format(now);
         let result = on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             lock_assessment_in_tx!(tx, assessment_id);
             let inserted = sqlx::query(
@@ -823,6 +825,7 @@ impl Store {
             .clone()
             .unwrap_or_else(|| crate::audit::SYSTEM_CHAIN.to_owned());
         let saved: Option<ItemRow> = on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             lock_assessment_in_tx!(tx, write.assessment_id);
             let row = sqlx::query(sql)
@@ -881,6 +884,7 @@ impl Store {
             "{ITEM_COLUMNS} WHERE assessment_id = $1 AND catalog_id = $2 AND requirement_id = $3 AND party = $4"
         );
         let outcome = on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             lock_assessment_in_tx!(tx, assessment_id);
             // A verdict recorded since the caller looked freezes every item.
@@ -970,6 +974,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let at = time::format(now);
         let changed = on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             lock_assessment_in_tx!(tx, assessment_id);
             let n = sqlx::query(
@@ -1008,6 +1013,7 @@ impl Store {
     ) -> Result<u64, StoreError> {
         let at = time::format(now);
         let n = on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             lock_assessment_in_tx!(tx, assessment_id);
             let n = sqlx::query(
@@ -1051,6 +1057,7 @@ impl Store {
         let at = time::format(now);
         let state = if accept { "accepted" } else { "returned" };
         let changed = on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             lock_assessment_in_tx!(tx, assessment_id);
             let n = sqlx::query(
@@ -1089,6 +1096,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let at = time::format(now);
         let changed = on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             let n = sqlx::query(
                 "UPDATE assessments SET status = 'decided', verdict = $1, decision = $2, updated_at = $3 WHERE id = $4 AND status = 'open'",
@@ -1133,6 +1141,7 @@ impl Store {
             .clone()
             .unwrap_or_else(|| crate::audit::SYSTEM_CHAIN.to_owned());
         let changed = on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             // Locked before it is read: a concurrent amendment waits and
             // then finds the decision changed.

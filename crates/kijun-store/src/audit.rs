@@ -410,6 +410,7 @@ impl Store {
             .unwrap_or_else(|| SYSTEM_CHAIN.to_owned());
         let at = time::format(at);
         let row = on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             let row = append_in_tx!(tx, &chain, at.clone(), entry);
             tx.commit().await?;
@@ -435,6 +436,7 @@ impl Store {
         let before_text = time::format(before);
         let now_text = time::format(now);
         let deleted = on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO audit_heads (chain, seq, hash) VALUES ($1, 0, $2) \

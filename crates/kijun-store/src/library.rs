@@ -69,6 +69,7 @@ impl Store {
         updated_by: Option<&str>,
     ) -> Result<(), StoreError> {
         on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             upsert_library_in_tx!(tx, e, updated_by);
             tx.commit().await?;

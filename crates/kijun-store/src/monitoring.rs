@@ -191,6 +191,7 @@ impl Store {
         let at = time::format(now);
         let chain = chain_of(audit);
         on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO service_monitors (service_id, tenant_id, settings, next_probe_at, created_at, updated_at) \
@@ -223,6 +224,7 @@ impl Store {
         let at = time::format(now);
         let chain = chain_of(audit);
         let deleted = on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             let n = sqlx::query("DELETE FROM service_monitors WHERE service_id = $1")
                 .bind(service_id)
@@ -324,6 +326,7 @@ impl Store {
              WHERE service_id = $9 AND claim_token = $10{only_if_none_open}"
         ));
         let outcome = on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             let n = sqlx::query(sql)
                 .bind(state.consecutive_failures)

@@ -402,6 +402,7 @@ impl Store {
         let at = time::format(now);
         let kinds = kinds_text(&new.kinds)?;
         on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO notification_channels (id, tenant_id, channel, name, target, secret, kinds, created_at, updated_at) \
@@ -481,6 +482,7 @@ impl Store {
         let at = time::format(now);
         let kinds = kinds_text(&update.kinds)?;
         let changed = on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             let n = sqlx::query(
                 "UPDATE notification_channels SET name = $1, target = $2, kinds = $3, \
@@ -523,6 +525,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let at = time::format(now);
         let deleted = on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             let n = sqlx::query("DELETE FROM notification_channels WHERE tenant_id = $1 AND id = $2")
                 .bind(tenant_id)
@@ -566,6 +569,7 @@ impl Store {
         let payload = n.payload.to_string();
         let ids: Vec<String> = deliveries.iter().map(|_| new_id()).collect();
         let inserted = on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             let inserted = sqlx::query(
                 "INSERT INTO notifications (id, tenant_id, kind, subject, body, payload, dedupe_key, created_at) \
@@ -745,6 +749,7 @@ impl Store {
             ),
         };
         let recorded = on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             let row = sqlx::query(
                 "UPDATE notification_deliveries SET status = $1, attempts = attempts + 1, \

@@ -413,6 +413,7 @@ impl Store {
         }
         let chain = chain_of(&entry);
         let result: Result<(), sqlx::Error> = on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             let mut outcome = Ok(());
             for (id, (_, w)) in ids.iter().zip(writes) {
@@ -455,6 +456,7 @@ impl Store {
         let at = time::format(now);
         let chain = chain_of(audit);
         let result: Result<u64, sqlx::Error> = on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             let n = sqlx::query(
                 "UPDATE oversight_records SET filed_at = $1, is_open = $2, ref_id = $3, data = $4, updated_at = $5, updated_by = $6 \
@@ -506,6 +508,7 @@ impl Store {
         let at = time::format(now);
         let chain = chain_of(audit);
         let outcome = on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             let refs: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM oversight_records WHERE kind = 'plan_status' AND ref_id = $1",
@@ -695,6 +698,7 @@ impl Store {
         let chain = chain_of(audit);
         let id = new_id();
         on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO oversight_deliverables (id, tenant_id, service_id, kind, period, due_on, required, note, created_at, updated_at) \
@@ -763,6 +767,7 @@ impl Store {
         let chain = chain_of(audit);
         let new = new_id();
         let (deliverable_id, number) = on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO oversight_deliverables (id, tenant_id, service_id, kind, period, due_on, required, note, created_at, updated_at) \
@@ -862,6 +867,7 @@ impl Store {
         let chain = chain_of(audit);
         let state = if accept { "accepted" } else { "returned" };
         let changed = on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE oversight_deliverables SET updated_at = updated_at WHERE id = $1")
                 .bind(deliverable_id)
@@ -946,6 +952,7 @@ impl Store {
         let at = time::format(now);
         let chain = chain_of(audit);
         on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO oversight_settings (service_id, tenant_id, settings, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5) \

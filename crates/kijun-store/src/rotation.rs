@@ -41,6 +41,7 @@ impl Store {
     ) -> Result<Rotation, EvidenceError> {
         let at = crate::time::format(now);
         let rotation = on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             let rows = sqlx::query(
                 "SELECT tenant_id, key_id, master_key_id, wrapped_key, created_at FROM tenant_keys ORDER BY tenant_id",

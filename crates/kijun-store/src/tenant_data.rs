@@ -742,6 +742,7 @@ impl Store {
         let key = crate::evidence::new_data_key()?;
         let wrapped = vault.wrap(tenant_id, key.key_id(), key.bytes())?;
         on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             let clash: Option<String> = sqlx::query_scalar(
                 "SELECT slug FROM tenants WHERE id = $1 OR slug = $2",
@@ -867,6 +868,7 @@ impl Store {
         let (open_gate, close_gate) = crate::audit::deletion_gate(self.backend());
         let at = time::format(now);
         let row = on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             // One transaction: the data key (tenant_keys, after the evidence
             // rows that reference it) goes with everything else or not at all.

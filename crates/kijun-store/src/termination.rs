@@ -406,6 +406,7 @@ impl Store {
             m.insert("id".into(), serde_json::json!(id));
         }
         on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             let inserted = sqlx::query(
                 "INSERT INTO termination_cases (id, tenant_id, service_id, status, announced_on, effective_on, note, \
@@ -472,6 +473,7 @@ impl Store {
         let chain = chain_of(audit);
         let evidence = evidence_json(&submission.evidence_ids);
         let changed = on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             // Lock the case: changes of one case happen one at a time.
             let open = sqlx::query(
@@ -537,6 +539,7 @@ impl Store {
         let at = time::format(now);
         let chain = chain_of(audit);
         let changed = on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             let open = sqlx::query(
                 "UPDATE termination_cases SET updated_at = $1 WHERE id = $2 AND status = 'open'",
@@ -597,6 +600,7 @@ impl Store {
         let at = time::format(now);
         let chain = chain_of(audit);
         let changed = on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             let n = sqlx::query(
                 "UPDATE termination_cases SET certificate_evidence_id = $1, certificate_filename = $2, \
@@ -641,6 +645,7 @@ impl Store {
         let at = time::format(now);
         let chain = chain_of(audit);
         let outcome = on_pool!(self, pool => {
+            let _gate = self.write_gate().await;
             let mut tx = pool.begin().await?;
             let open = sqlx::query(
                 "UPDATE termination_cases SET updated_at = $1 WHERE id = $2 AND status = 'open'",

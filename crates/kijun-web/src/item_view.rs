@@ -130,6 +130,7 @@ pub struct ItemView<'a, A> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use kijun_core::control::ControlVocabulary;
