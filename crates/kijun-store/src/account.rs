@@ -452,6 +452,7 @@ impl Store {
     /// Records the TOTP step just used, refusing a step not after the last
     /// one (a replay, also across app instances). Returns whether it took.
     pub async fn use_totp_step(&self, user_id: &str, step: i64) -> Result<bool, StoreError> {
+        let _gate = self.write_gate().await;
         let n = on_pool!(self, pool => sqlx::query(
             "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
         )
@@ -482,6 +483,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<bool, StoreError> {
         let at = time::format(now);
+        let _gate = self.write_gate().await;
         let n = on_pool!(self, pool => sqlx::query(
             "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL",
         )
@@ -502,6 +504,7 @@ impl Store {
         locked_until: Option<Timestamp>,
     ) -> Result<(), StoreError> {
         let until = locked_until.map(time::format);
+        let _gate = self.write_gate().await;
         on_pool!(self, pool => sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
             .bind(failed_logins)
             .bind(&until)
@@ -581,6 +584,7 @@ impl Store {
     /// Exempts a user from MFA (closed-network deployments only; the
     /// caller checks that) or lifts the exemption.
     pub async fn set_mfa_exempt(&self, user_id: &str, exempt: bool) -> Result<(), StoreError> {
+        let _gate = self.write_gate().await;
         on_pool!(self, pool => sqlx::query("UPDATE users SET mfa_exempt = $1 WHERE id = $2")
             .bind(exempt)
             .bind(user_id)
@@ -592,6 +596,7 @@ impl Store {
 
     /// Changes a user's role.
     pub async fn set_role(&self, user_id: &str, role: Role) -> Result<(), StoreError> {
+        let _gate = self.write_gate().await;
         on_pool!(self, pool => sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
             .bind(role.as_str())
             .bind(user_id)
@@ -604,6 +609,7 @@ impl Store {
     // -- sessions ---------------------------------------------------------
 
     pub async fn create_session(&self, s: &Session) -> Result<(), StoreError> {
+        let _gate = self.write_gate().await;
         on_pool!(self, pool => sqlx::query(
             "INSERT INTO sessions (id_hash, user_id, csrf_token, mfa_verified, created_at, last_seen_at, source_addr) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -723,6 +729,7 @@ impl Store {
     }
 
     pub async fn touch_session(&self, id_hash: &str, now: Timestamp) -> Result<(), StoreError> {
+        let _gate = self.write_gate().await;
         on_pool!(self, pool => sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
             .bind(time::format(now))
             .bind(id_hash)
@@ -733,6 +740,7 @@ impl Store {
     }
 
     pub async fn set_session_mfa_verified(&self, id_hash: &str) -> Result<(), StoreError> {
+        let _gate = self.write_gate().await;
         on_pool!(self, pool => sqlx::query("UPDATE sessions SET mfa_verified = TRUE WHERE id_hash = $1")
             .bind(id_hash)
             .execute(pool)
@@ -742,6 +750,7 @@ impl Store {
     }
 
     pub async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
+        let _gate = self.write_gate().await;
         on_pool!(self, pool => sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
             .bind(id_hash)
             .execute(pool)
@@ -753,6 +762,7 @@ impl Store {
     // -- API tokens -------------------------------------------------------
 
     pub async fn create_api_token(&self, t: &ApiToken) -> Result<(), StoreError> {
+        let _gate = self.write_gate().await;
         on_pool!(self, pool => sqlx::query(
             "INSERT INTO api_tokens (id, user_id, tenant_id, role, name, token_hash, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -865,6 +875,7 @@ impl Store {
     }
 
     pub async fn revoke_api_token(&self, id: &str, now: Timestamp) -> Result<(), StoreError> {
+        let _gate = self.write_gate().await;
         on_pool!(self, pool => sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(time::format(now))
             .bind(id)
@@ -875,6 +886,7 @@ impl Store {
     }
 
     pub async fn touch_api_token(&self, id: &str, now: Timestamp) -> Result<(), StoreError> {
+        let _gate = self.write_gate().await;
         on_pool!(self, pool => sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
             .bind(time::format(now))
             .bind(id)
@@ -891,6 +903,7 @@ impl Store {
         token_hash: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
+        let _gate = self.write_gate().await;
         on_pool!(self, pool => sqlx::query("INSERT INTO setup_tokens (token_hash, created_at) VALUES ($1, $2)")
             .bind(token_hash)
             .bind(time::format(now))
@@ -906,6 +919,7 @@ impl Store {
         token_hash: &str,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
+        let _gate = self.write_gate().await;
         let n = on_pool!(self, pool => sqlx::query(
             "UPDATE setup_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL",
         )
@@ -931,6 +945,7 @@ impl Store {
             kind: kind.to_owned(),
             created_at: now,
         };
+        let _gate = self.write_gate().await;
         let r = on_pool!(self, pool => sqlx::query("INSERT INTO organisations (id, name, kind, created_at) VALUES ($1, $2, $3, $4)")
             .bind(&org.id)
             .bind(&org.name)
@@ -998,6 +1013,7 @@ impl Store {
         tenant_id: &str,
         settings: &serde_json::Value,
     ) -> Result<(), StoreError> {
+        let _gate = self.write_gate().await;
         on_pool!(self, pool => sqlx::query(
             "INSERT INTO tenant_settings (tenant_id, settings) VALUES ($1, $2) \
              ON CONFLICT (tenant_id) DO UPDATE SET settings = excluded.settings",

@@ -296,6 +296,7 @@ impl Store {
     ) -> Result<ServiceRecord, StoreError> {
         let id = new_id();
         let at = time::format(now);
+        let _gate = self.write_gate().await;
         on_pool!(self, pool => sqlx::query(
             "INSERT INTO services (id, tenant_id, name, purpose, department, provider_org_id, integrator_org_id, details, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
@@ -330,6 +331,7 @@ impl Store {
         details: &serde_json::Value,
         now: Timestamp,
     ) -> Result<(), StoreError> {
+        let _gate = self.write_gate().await;
         on_pool!(self, pool => sqlx::query(
             "UPDATE services SET name = $1, purpose = $2, department = $3, provider_org_id = $4, integrator_org_id = $5, \
              details = $6, updated_at = $7 WHERE id = $8",
@@ -1225,6 +1227,7 @@ impl Store {
         evidence_id: &str,
         party: Option<&str>,
     ) -> Result<(), StoreError> {
+        let _gate = self.write_gate().await;
         on_pool!(self, pool => sqlx::query("INSERT INTO assessment_evidence (evidence_id, assessment_id, party) VALUES ($1, $2, $3)")
             .bind(evidence_id)
             .bind(assessment_id)

@@ -234,7 +234,8 @@ impl Store {
         }
     }
 
-    /// Taken before a write transaction begins and held until it ends.
+    /// Taken before a write transaction begins (or a single-statement
+    /// write runs) and held until it ends.
     ///
     /// SQLite has one writer at a time, and a connection that finds the
     /// database locked waits in SQLite's busy handler, which polls with
@@ -242,10 +243,12 @@ impl Store {
     /// the time went to those sleeps (`kijun bench` (d): 607 updates/s,
     /// p99 62 ms; with this gate about 1,000 updates/s; docs/benchmarks.md).
     /// Here the process's writers queue instead and each is woken the
-    /// moment the one before it has committed. Single-statement writes
-    /// outside a transaction and other processes (the CLI beside a running
-    /// server) still meet the busy handler. PostgreSQL locks rows, so its
-    /// writers do not queue here.
+    /// moment the one before it has committed. A session's periodic
+    /// `last_seen_at` update outside the gate was enough to cost another
+    /// writer 180 ms of sleeps, so single-statement writes take it too.
+    /// Other processes (the CLI beside a running server) still meet the
+    /// busy handler. PostgreSQL locks rows, so its writers do not queue
+    /// here. Never take it twice in one call path: it is not reentrant.
     pub(crate) async fn write_gate(&self) -> WriteGate {
         match self.pool {
             Pool::Sqlite(_) => WriteGate(Some(self.write_gate.clone().lock_owned().await)),

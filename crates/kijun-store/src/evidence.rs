@@ -873,6 +873,7 @@ impl Store {
         let key = random::<32>()?;
         let key_id = uuid::Uuid::new_v4().to_string();
         let wrapped = vault.wrap(tenant_id, &key_id, &key)?;
+        let _gate = self.write_gate().await;
         on_pool!(self, pool => sqlx::query(
             "INSERT INTO tenant_keys (tenant_id, key_id, master_key_id, wrapped_key, created_at) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id) DO NOTHING",
@@ -941,6 +942,7 @@ impl Store {
         let blob = encrypt_blob(&key, tenant_id, &record.id, bytes)?;
         blobs.put(&record.blob_key, blob).await?;
         let size_column = i64::try_from(record.size).unwrap_or(i64::MAX);
+        let _gate = self.write_gate().await;
         let inserted = on_pool!(self, pool => sqlx::query(
             "INSERT INTO evidence (id, tenant_id, owner_user_id, filename, content_type, size, sha256, key_id, blob_key, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",

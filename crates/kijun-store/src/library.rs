@@ -86,6 +86,7 @@ impl Store {
         key: &str,
         party: &str,
     ) -> Result<bool, StoreError> {
+        let _gate = self.write_gate().await;
         let n = on_pool!(self, pool => sqlx::query(
             "DELETE FROM answer_library WHERE organisation_id = $1 AND product = $2 AND scope = $3 AND entry_key = $4 AND party = $5",
         )
@@ -150,6 +151,7 @@ impl Store {
         tenant_id: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
+        let _gate = self.write_gate().await;
         on_pool!(self, pool => sqlx::query(
             "INSERT INTO library_consents (organisation_id, tenant_id, granted_at) VALUES ($1, $2, $3) \
              ON CONFLICT (organisation_id, tenant_id) DO UPDATE SET granted_at = excluded.granted_at, revoked_at = NULL",
@@ -170,6 +172,7 @@ impl Store {
         tenant_id: &str,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
+        let _gate = self.write_gate().await;
         let n = on_pool!(self, pool => sqlx::query(
             "UPDATE library_consents SET revoked_at = $1 WHERE organisation_id = $2 AND tenant_id = $3 AND revoked_at IS NULL",
         )

@@ -37,6 +37,7 @@ impl Store {
             created_at: now,
         };
         let at = time::format(now);
+        let _gate = self.write_gate().await;
         let result = on_pool!(self, pool => sqlx::query(
             "INSERT INTO tenants (id, slug, name, created_at) VALUES ($1, $2, $3, $4)"
         )
