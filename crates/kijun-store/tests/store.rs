@@ -1460,11 +1460,25 @@ async fn services_of_an_organisation_span_tenants(db: Db) -> TestResult {
     )
 }
 
-async fn assessments_round_trip_and_concurrent_answers_keep_one_history(db: Db) -> TestResult {
-    use kijun_store::assessment::{Actor, AssessmentRecord, ItemKey};
+/// A tenant (`slug`, `name`) with one service and an open assessment `id`
+/// of it on seed-004 with `keys`, opened by `actor`.
+async fn assessment_fixture(
+    db: &Db,
+    (slug, name): (&str, &str),
+    id: &str,
+    profile: serde_json::Value,
+    keys: &[(kijun_store::assessment::ItemKey, String)],
+    actor: &kijun_store::assessment::Actor,
+) -> Result<
+    (
+        kijun_store::Tenant,
+        kijun_store::assessment::AssessmentRecord,
+    ),
+    Failed,
+> {
     let t = db
         .store
-        .create_tenant("a", "A市", t0())
+        .create_tenant(slug, name, t0())
         .await
         .map_err(fail)?;
     let svc = db
@@ -1481,13 +1495,13 @@ async fn assessments_round_trip_and_concurrent_answers_keep_one_history(db: Db) 
         )
         .await
         .map_err(fail)?;
-    let record = AssessmentRecord {
-        id: "a1".into(),
+    let record = kijun_store::assessment::AssessmentRecord {
+        id: id.into(),
         tenant_id: t.id.clone(),
         service_id: svc.id.clone(),
         phase: "selection".into(),
         catalogs: vec!["seed-004".into()],
-        profile: serde_json::json!({}),
+        profile,
         status: "open".into(),
         due_date: Some("2027-03-31".into()),
         opened_by: "u1".into(),
@@ -1496,6 +1510,15 @@ async fn assessments_round_trip_and_concurrent_answers_keep_one_history(db: Db) 
         decision: None,
         updated_at: t0(),
     };
+    db.store
+        .create_assessment(&record, keys, actor)
+        .await
+        .map_err(fail)?;
+    Ok((t, record))
+}
+
+async fn assessments_round_trip_and_concurrent_answers_keep_one_history(db: Db) -> TestResult {
+    use kijun_store::assessment::{Actor, ItemKey};
     let keys: Vec<(ItemKey, String)> = (0..40)
         .map(|i| {
             let party = if i % 2 == 0 { "provider" } else { "integrator" };
@@ -1513,10 +1536,15 @@ async fn assessments_round_trip_and_concurrent_answers_keep_one_history(db: Db) 
         id: Some("u1".into()),
         name: Some("審査".into()),
     };
-    db.store
-        .create_assessment(&record, &keys, &actor)
-        .await
-        .map_err(fail)?;
+    let (t, _) = assessment_fixture(
+        &db,
+        ("a", "A市"),
+        "a1",
+        serde_json::json!({}),
+        &keys,
+        &actor,
+    )
+    .await?;
     let items = db.store.items("a1", None).await.map_err(fail)?;
     check(
         items.len() == 40 && items[39].position == 39,
@@ -1817,41 +1845,7 @@ async fn waits_for_the_assessment_before_its_items(
 }
 
 async fn writers_of_an_assessment_lock_it_before_its_items(db: Db) -> TestResult {
-    use kijun_store::assessment::{Actor, AssessmentRecord, ItemKey};
-    let t = db
-        .store
-        .create_tenant("a", "A市", t0())
-        .await
-        .map_err(fail)?;
-    let svc = db
-        .store
-        .create_service(
-            &t.id,
-            "電子申請",
-            "申請",
-            "情報政策課",
-            None,
-            None,
-            &serde_json::json!({"profile": {}}),
-            t0(),
-        )
-        .await
-        .map_err(fail)?;
-    let record = AssessmentRecord {
-        id: "a1".into(),
-        tenant_id: t.id.clone(),
-        service_id: svc.id.clone(),
-        phase: "selection".into(),
-        catalogs: vec!["seed-004".into()],
-        profile: serde_json::json!({}),
-        status: "open".into(),
-        due_date: None,
-        opened_by: "u1".into(),
-        opened_at: t0(),
-        verdict: None,
-        decision: None,
-        updated_at: t0(),
-    };
+    use kijun_store::assessment::{Actor, ItemKey};
     let key = |i: usize| ItemKey {
         catalog_id: "seed-004".into(),
         requirement_id: format!("R{i}"),
@@ -1862,10 +1856,15 @@ async fn writers_of_an_assessment_lock_it_before_its_items(db: Db) -> TestResult
         id: Some("u1".into()),
         name: Some("審査".into()),
     };
-    db.store
-        .create_assessment(&record, &keys, &actor)
-        .await
-        .map_err(fail)?;
+    let (t, _) = assessment_fixture(
+        &db,
+        ("a", "A市"),
+        "a1",
+        serde_json::json!({}),
+        &keys,
+        &actor,
+    )
+    .await?;
     let store = Arc::new(db.store.clone());
     let answer = serde_json::json!({"status": "conforms"});
     let audit = entry(Some(&t.id), "assessment_answered");
@@ -2008,40 +2007,6 @@ async fn writers_of_an_assessment_lock_it_before_its_items(db: Db) -> TestResult
 
 async fn imported_answers_are_all_or_nothing_and_idempotent(db: Db) -> TestResult {
     use kijun_store::assessment::{Actor, AssessmentRecord, ItemKey};
-    let t = db
-        .store
-        .create_tenant("imp", "B市", t0())
-        .await
-        .map_err(fail)?;
-    let svc = db
-        .store
-        .create_service(
-            &t.id,
-            "電子申請",
-            "申請",
-            "情報政策課",
-            None,
-            None,
-            &serde_json::json!({"profile": {}}),
-            t0(),
-        )
-        .await
-        .map_err(fail)?;
-    let record = AssessmentRecord {
-        id: "imp1".into(),
-        tenant_id: t.id.clone(),
-        service_id: svc.id.clone(),
-        phase: "selection".into(),
-        catalogs: vec!["seed-004".into()],
-        profile: serde_json::json!({"ismap_registered": true}),
-        status: "open".into(),
-        due_date: None,
-        opened_by: "u1".into(),
-        opened_at: t0(),
-        verdict: None,
-        decision: None,
-        updated_at: t0(),
-    };
     let keys: Vec<(ItemKey, String)> = (0..6)
         .map(|i| {
             (
@@ -2058,10 +2023,15 @@ async fn imported_answers_are_all_or_nothing_and_idempotent(db: Db) -> TestResul
         id: Some("v1".into()),
         name: Some("提供者".into()),
     };
-    db.store
-        .create_assessment(&record, &keys, &actor)
-        .await
-        .map_err(fail)?;
+    let (t, record) = assessment_fixture(
+        &db,
+        ("imp", "B市"),
+        "imp1",
+        serde_json::json!({"ismap_registered": true}),
+        &keys,
+        &actor,
+    )
+    .await?;
     // The dashboard's overview: everything but the profile.
     let full = db.store.assessments_in_tenant(&t.id).await.map_err(fail)?;
     let light = db
