@@ -77,14 +77,32 @@ impl Nav {
     }
 }
 
-fn render(t: &impl Template) -> Response {
+/// A page rendered to HTML (a template error is a 500).
+pub(crate) fn render(t: &impl Template) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => ApiError::internal(e).into_response(),
     }
 }
 
-fn csrf_of(p: &Principal) -> String {
+/// A page response with `status` unless it is already an error (a form
+/// shown again with its problem is 400 or 409, not 200).
+pub(crate) fn with_status(mut r: Response, status: axum::http::StatusCode) -> Response {
+    if r.status().is_success() {
+        *r.status_mut() = status;
+    }
+    r
+}
+
+/// `?done=` on a page a form redirected to: names the action just
+/// completed, so the page shows a notice (and a reload repeats nothing).
+#[derive(serde::Deserialize)]
+pub struct DoneQuery {
+    pub(crate) done: Option<String>,
+}
+
+/// The session's CSRF token for the page's forms (none for API tokens).
+pub(crate) fn csrf_of(p: &Principal) -> String {
     match &p.via {
         Via::Session { csrf_token, .. } => csrf_token.clone(),
         Via::Token { .. } => String::new(),

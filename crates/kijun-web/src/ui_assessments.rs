@@ -25,20 +25,7 @@ use crate::routes::assessments::{
 };
 use crate::state::AppState;
 use crate::ui::{CsrfField, Nav, UiForm, UiUser, jp_date};
-
-fn render(t: &impl Template) -> Response {
-    match t.render() {
-        Ok(html) => axum::response::Html(html).into_response(),
-        Err(e) => ApiError::internal(e).into_response(),
-    }
-}
-
-fn csrf(p: &Principal) -> String {
-    match &p.via {
-        crate::principal::Via::Session { csrf_token, .. } => csrf_token.clone(),
-        crate::principal::Via::Token { .. } => String::new(),
-    }
-}
+use crate::ui::{DoneQuery, csrf_of, render};
 
 pub(crate) fn phase_label(p: &str) -> &'static str {
     match p {
@@ -557,7 +544,7 @@ async fn checklist_view(
             nav: Nav::of(p),
             error,
             notice,
-            csrf_token: csrf(p),
+            csrf_token: csrf_of(p),
             id: a.id.clone(),
             service,
             phase: phase_label(&a.phase),
@@ -628,11 +615,6 @@ pub async fn condition_met(
         Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => error_response(e),
         Err(e) => checklist_view(&state, &p, &id, Some(e.message), None).await,
     }
-}
-
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    done: Option<String>,
 }
 
 /// The checklist; `?done=` names the action just completed (the form posts
@@ -934,7 +916,7 @@ async fn vendors_view(
             nav: Nav::of(p),
             error,
             notice,
-            csrf_token: csrf(p),
+            csrf_token: csrf_of(p),
             orgs,
         })
     };
@@ -1270,7 +1252,7 @@ async fn read_upload(
             upload.fields.insert(name, text);
         }
     }
-    let expected = csrf(p);
+    let expected = csrf_of(p);
     let sent = upload.fields.get("csrf_token").map_or("", String::as_str);
     if expected.is_empty()
         || !crate::principal::constant_time_eq(sent.as_bytes(), expected.as_bytes())

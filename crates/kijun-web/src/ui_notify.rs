@@ -27,25 +27,12 @@ use serde::Deserialize;
 
 use crate::error::{ApiError, ApiJson};
 use crate::notify::ALERT_KINDS;
-use crate::principal::{Principal, Via};
+use crate::principal::Principal;
 use crate::routes::notify::{self, NewChannelRequest};
 use crate::state::AppState;
 use crate::ui::{CsrfField, Nav, UiForm, UiUser, jp_datetime};
+use crate::ui::{DoneQuery, csrf_of, render};
 use crate::ui_assessments::{error_response, page_tenant};
-
-fn render(t: &impl Template) -> Response {
-    match t.render() {
-        Ok(html) => axum::response::Html(html).into_response(),
-        Err(e) => ApiError::internal(e).into_response(),
-    }
-}
-
-fn csrf(p: &Principal) -> String {
-    match &p.via {
-        Via::Session { csrf_token, .. } => csrf_token.clone(),
-        Via::Token { .. } => String::new(),
-    }
-}
 
 /// A form as posted: the CSRF token and every other field by name (the
 /// kinds are checkboxes named `kind_<kind>`).
@@ -187,7 +174,7 @@ async fn channels_view(
             nav: Nav::of(p),
             error,
             notice,
-            csrf_token: csrf(p),
+            csrf_token: csrf_of(p),
             tenant_id: tenant.id,
             tenant_name: tenant.name,
             channels,
@@ -218,11 +205,6 @@ pub async fn notifications_home(
         Ok(None) => error_response(ApiError::not_found()),
         Err(e) => error_response(e),
     }
-}
-
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    done: Option<String>,
 }
 
 /// `GET /admin/tenants/{id}/notifications`.

@@ -52,34 +52,14 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, ApiJson, ApiQuery};
-use crate::principal::{Principal, Via};
+use crate::principal::Principal;
 use crate::routes::oversight::{
     self, AlertQuery, DeliverableInput, DeliverableView, ListQuery, OversightAccess, VersionReview,
 };
 use crate::state::AppState;
 use crate::ui::{CsrfField, Nav, UiForm, UiUser, jp_civil_date, jp_datetime};
+use crate::ui::{csrf_of, render, with_status};
 use crate::ui_assessments::error_response;
-
-fn render(t: &impl Template) -> Response {
-    match t.render() {
-        Ok(html) => axum::response::Html(html).into_response(),
-        Err(e) => ApiError::internal(e).into_response(),
-    }
-}
-
-fn with_status(mut r: Response, status: StatusCode) -> Response {
-    if r.status().is_success() {
-        *r.status_mut() = status;
-    }
-    r
-}
-
-fn csrf(p: &Principal) -> String {
-    match &p.via {
-        Via::Session { csrf_token, .. } => csrf_token.clone(),
-        Via::Token { .. } => String::new(),
-    }
-}
 
 fn tokyo() -> TimeZone {
     TimeZone::fixed(offset(9))
@@ -753,7 +733,7 @@ async fn oversight_view(
             nav: Nav::of(p),
             error,
             notice,
-            csrf_token: csrf(p),
+            csrf_token: csrf_of(p),
             staff: !matches!(access, OversightAccess::Vendor(_)),
             read_only: access == OversightAccess::Read,
             alerts: alerts
@@ -1002,7 +982,7 @@ async fn read_csv_upload(
             _ => {}
         }
     }
-    let expected = csrf(p);
+    let expected = csrf_of(p);
     if expected.is_empty()
         || !crate::principal::constant_time_eq(token.as_bytes(), expected.as_bytes())
     {
@@ -1342,7 +1322,7 @@ async fn deliverable_view(
             nav: Nav::of(p),
             error,
             notice,
-            csrf_token: csrf(p),
+            csrf_token: csrf_of(p),
             id: service.id,
             service_name: service.name,
             label: view.status.label.clone(),
@@ -2224,7 +2204,7 @@ async fn settings_view(
             nav: Nav::of(p),
             error,
             notice,
-            csrf_token: csrf(p),
+            csrf_token: csrf_of(p),
             sla,
             sla_form,
             monitor: monitor_rows,

@@ -39,30 +39,10 @@ use crate::principal::{Principal, Via};
 use crate::routes::assessments::{self, ServiceInput};
 use crate::state::AppState;
 use crate::ui::{CsrfField, Nav, UiForm, UiUser, jp_civil_date, jp_date};
+use crate::ui::{DoneQuery, csrf_of, render, with_status};
 use crate::ui_assessments::{
     AssessmentRow, error_response, page_tenant, phase_label, status_label, verdict_label,
 };
-
-fn render(t: &impl Template) -> Response {
-    match t.render() {
-        Ok(html) => axum::response::Html(html).into_response(),
-        Err(e) => ApiError::internal(e).into_response(),
-    }
-}
-
-fn with_status(mut r: Response, status: StatusCode) -> Response {
-    if r.status().is_success() {
-        *r.status_mut() = status;
-    }
-    r
-}
-
-fn csrf(p: &Principal) -> String {
-    match &p.via {
-        Via::Session { csrf_token, .. } => csrf_token.clone(),
-        Via::Token { .. } => String::new(),
-    }
-}
 
 /// Forms are posted by fully signed-in sessions only (`UiForm` checks the
 /// session and the CSRF token; MFA and a due password change are checked
@@ -289,7 +269,7 @@ async fn services_view(
             nav: Nav::of(p),
             error,
             notice: None,
-            csrf_token: csrf(p),
+            csrf_token: csrf_of(p),
             manage: may_edit(p),
             services: list
                 .into_iter()
@@ -651,7 +631,7 @@ pub async fn service_view(
             nav: Nav::of(p),
             error,
             notice,
-            csrf_token: csrf(p),
+            csrf_token: csrf_of(p),
             manage: may_edit(p),
             version: version(&s),
             provider: org_name(&s.provider_org_id),
@@ -712,11 +692,6 @@ pub async fn service_view(
         Ok(page) => render(&page),
         Err(e) => error_response(e),
     }
-}
-
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    done: Option<String>,
 }
 
 /// `GET /services/{id}`; `?done=` names the change just saved.
@@ -900,7 +875,7 @@ fn edit_page(
         nav: Nav::of(p),
         error,
         notice: None,
-        csrf_token: csrf(p),
+        csrf_token: csrf_of(p),
         id: s.id.clone(),
         service: s.name.clone(),
         title: spec.title,

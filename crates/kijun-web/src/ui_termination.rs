@@ -19,28 +19,15 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{ApiError, ApiJson};
-use crate::principal::{Principal, Via};
+use crate::principal::Principal;
 use crate::routes::oversight::OversightAccess;
 use crate::routes::termination::{
     self, CertificateInput, Decision, OpenCase, ReviewItem, SubmitItem,
 };
 use crate::state::AppState;
 use crate::ui::{CsrfField, Nav, UiForm, UiUser, jp_civil_date, jp_date};
+use crate::ui::{DoneQuery, csrf_of, render};
 use crate::ui_assessments::error_response;
-
-fn render(t: &impl Template) -> Response {
-    match t.render() {
-        Ok(html) => axum::response::Html(html).into_response(),
-        Err(e) => ApiError::internal(e).into_response(),
-    }
-}
-
-fn csrf(p: &Principal) -> String {
-    match &p.via {
-        Via::Session { csrf_token, .. } => csrf_token.clone(),
-        Via::Token { .. } => String::new(),
-    }
-}
 
 fn done_notice(done: Option<&str>) -> Option<String> {
     let text = match done? {
@@ -187,7 +174,7 @@ async fn case_view(
             nav: Nav::of(p),
             error,
             notice,
-            csrf_token: csrf(p),
+            csrf_token: csrf_of(p),
             id: text(&v["id"]),
             service_id,
             service_name: service.name,
@@ -223,11 +210,6 @@ async fn failed(state: &AppState, p: &Principal, id: &str, e: ApiError) -> Respo
         *r.status_mut() = status;
     }
     r
-}
-
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    done: Option<String>,
 }
 
 /// `GET /termination-cases/{id}`.
