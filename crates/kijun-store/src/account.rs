@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::db::{Store, StoreError, on_pool};
+use crate::db::{Store, StoreError, begin_write, on_pool};
 use crate::time;
 
 /// A role, as stored.
@@ -286,8 +286,7 @@ impl Store {
         let at = time::format(now);
         let changed = new.password_hash.as_ref().map(|_| at.clone());
         let result = on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             let inserted = sqlx::query(
                 "INSERT INTO users (id, tenant_id, organisation_id, username, display_name, email, role, \
                  password_hash, password_changed_at, must_change_password, created_at) \
@@ -390,8 +389,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let at = time::format(now);
         on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             if changed {
                 sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2, must_change_password = FALSE WHERE id = $3")
                     .bind(hash)
@@ -426,8 +424,7 @@ impl Store {
         recovery_hashes: &[String],
     ) -> Result<(), StoreError> {
         on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             sqlx::query("UPDATE users SET totp_secret = $1, totp_last_step = NULL WHERE id = $2")
                 .bind(sealed_secret)
                 .bind(user_id)
@@ -525,8 +522,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let at = suspended_at.map(time::format);
         on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             sqlx::query("UPDATE users SET suspended_at = $1, failed_logins = 0, locked_until = NULL WHERE id = $2")
                 .bind(&at)
                 .bind(user_id)
@@ -558,8 +554,7 @@ impl Store {
     pub async fn dispose_user(&self, user_id: &str, now: Timestamp) -> Result<bool, StoreError> {
         let at = time::format(now);
         let disposed = on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             let n = sqlx::query(
                 "UPDATE users SET password_hash = NULL, password_changed_at = NULL, must_change_password = FALSE, \
                  totp_secret = NULL, totp_last_step = NULL, email = NULL, failed_logins = 0, locked_until = NULL, \

@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::db::{Store, StoreError, on_pool};
+use crate::db::{Store, StoreError, begin_write, on_pool};
 use crate::time;
 
 /// A service of the register.
@@ -445,8 +445,7 @@ impl Store {
         let catalogs = serde_json::to_string(&record.catalogs)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             sqlx::query(
                 "INSERT INTO assessments (id, tenant_id, service_id, phase, catalogs, profile, status, due_date, opened_by, opened_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $9)",
@@ -618,8 +617,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let at = time::format(now);
         let result = on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             lock_assessment_in_tx!(tx, assessment_id);
             let inserted = sqlx::query(
                 "INSERT INTO assessment_invitations (assessment_id, user_id, party, invited_at) VALUES ($1, $2, $3, $4)",
@@ -827,8 +825,7 @@ impl Store {
             .clone()
             .unwrap_or_else(|| crate::audit::SYSTEM_CHAIN.to_owned());
         let saved: Option<ItemRow> = on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             lock_assessment_in_tx!(tx, write.assessment_id);
             let row = sqlx::query(sql)
                 .bind(json_text(write.answer))
@@ -886,8 +883,7 @@ impl Store {
             "{ITEM_COLUMNS} WHERE assessment_id = $1 AND catalog_id = $2 AND requirement_id = $3 AND party = $4"
         );
         let outcome = on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             lock_assessment_in_tx!(tx, assessment_id);
             // A verdict recorded since the caller looked freezes every item.
             let open: Option<String> = sqlx::query_scalar(
@@ -976,8 +972,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let at = time::format(now);
         let changed = on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             lock_assessment_in_tx!(tx, assessment_id);
             let n = sqlx::query(
                 "UPDATE assessment_items SET answer = $1, prefilled = TRUE, updated_at = $2 \
@@ -1015,8 +1010,7 @@ impl Store {
     ) -> Result<u64, StoreError> {
         let at = time::format(now);
         let n = on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             lock_assessment_in_tx!(tx, assessment_id);
             let n = sqlx::query(
                 "UPDATE assessment_items SET state = 'submitted', updated_at = $1 \
@@ -1059,8 +1053,7 @@ impl Store {
         let at = time::format(now);
         let state = if accept { "accepted" } else { "returned" };
         let changed = on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             lock_assessment_in_tx!(tx, assessment_id);
             let n = sqlx::query(
                 "UPDATE assessment_items SET state = $1, review_comment = $2, updated_at = $3 \
@@ -1098,8 +1091,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let at = time::format(now);
         let changed = on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             let n = sqlx::query(
                 "UPDATE assessments SET status = 'decided', verdict = $1, decision = $2, updated_at = $3 WHERE id = $4 AND status = 'open'",
             )
@@ -1143,8 +1135,7 @@ impl Store {
             .clone()
             .unwrap_or_else(|| crate::audit::SYSTEM_CHAIN.to_owned());
         let changed = on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             // Locked before it is read: a concurrent amendment waits and
             // then finds the decision changed.
             lock_assessment_in_tx!(tx, assessment_id);

@@ -10,7 +10,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use crate::db::{Store, StoreError, on_pool};
+use crate::db::{Store, StoreError, begin_write, on_pool};
 use crate::time;
 
 /// The action of the entry a retention prune writes.
@@ -410,8 +410,7 @@ impl Store {
             .unwrap_or_else(|| SYSTEM_CHAIN.to_owned());
         let at = time::format(at);
         let row = on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             let row = append_in_tx!(tx, &chain, at.clone(), entry);
             tx.commit().await?;
             row
@@ -436,8 +435,7 @@ impl Store {
         let before_text = time::format(before);
         let now_text = time::format(now);
         let deleted = on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             sqlx::query(
                 "INSERT INTO audit_heads (chain, seq, hash) VALUES ($1, 0, $2) \
                  ON CONFLICT (chain) DO UPDATE SET seq = audit_heads.seq",

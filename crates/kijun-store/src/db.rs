@@ -77,6 +77,19 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
+/// Begins a write transaction on `$pool` (inside `on_pool!`) after taking
+/// the store's write gate ([`Store::write_gate`]); evaluates to
+/// `(gate, tx)`, and the gate must live as long as the transaction. Every
+/// write transaction begins here; only read-only snapshots call
+/// `pool.begin()` themselves.
+macro_rules! begin_write {
+    ($store:expr, $pool:ident) => {{
+        let gate = $store.write_gate().await;
+        (gate, $pool.begin().await?)
+    }};
+}
+pub(crate) use begin_write;
+
 struct EmbeddedMigration {
     version: i64,
     description: &'static str,

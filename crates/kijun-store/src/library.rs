@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::db::{Store, StoreError, on_pool};
+use crate::db::{Store, StoreError, begin_write, on_pool};
 use crate::time;
 
 /// One library entry.
@@ -69,8 +69,7 @@ impl Store {
         updated_by: Option<&str>,
     ) -> Result<(), StoreError> {
         on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             upsert_library_in_tx!(tx, e, updated_by);
             tx.commit().await?;
         });

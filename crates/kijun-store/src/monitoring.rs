@@ -16,7 +16,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::audit::{NewAuditEntry, SYSTEM_CHAIN};
-use crate::db::{Backend, Store, StoreError, on_pool};
+use crate::db::{Backend, Store, StoreError, begin_write, on_pool};
 use crate::oversight::RecordWrite;
 use crate::time;
 
@@ -191,8 +191,7 @@ impl Store {
         let at = time::format(now);
         let chain = chain_of(audit);
         on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             sqlx::query(
                 "INSERT INTO service_monitors (service_id, tenant_id, settings, next_probe_at, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (service_id) DO UPDATE SET \
@@ -224,8 +223,7 @@ impl Store {
         let at = time::format(now);
         let chain = chain_of(audit);
         let deleted = on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             let n = sqlx::query("DELETE FROM service_monitors WHERE service_id = $1")
                 .bind(service_id)
                 .execute(&mut *tx)
@@ -326,8 +324,7 @@ impl Store {
              WHERE service_id = $9 AND claim_token = $10{only_if_none_open}"
         ));
         let outcome = on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             let n = sqlx::query(sql)
                 .bind(state.consecutive_failures)
                 .bind(state.first_failure_at.map(time::format))

@@ -18,7 +18,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::audit::NewAuditEntry;
-use crate::db::{Backend, Store, StoreError, on_pool};
+use crate::db::{Backend, Store, StoreError, begin_write, on_pool};
 use crate::time;
 
 /// How a notification reaches its recipient.
@@ -402,8 +402,7 @@ impl Store {
         let at = time::format(now);
         let kinds = kinds_text(&new.kinds)?;
         on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             sqlx::query(
                 "INSERT INTO notification_channels (id, tenant_id, channel, name, target, secret, kinds, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
@@ -482,8 +481,7 @@ impl Store {
         let at = time::format(now);
         let kinds = kinds_text(&update.kinds)?;
         let changed = on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             let n = sqlx::query(
                 "UPDATE notification_channels SET name = $1, target = $2, kinds = $3, \
                  secret = COALESCE($4, secret), updated_at = $5 WHERE tenant_id = $6 AND id = $7",
@@ -525,8 +523,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let at = time::format(now);
         let deleted = on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             let n = sqlx::query("DELETE FROM notification_channels WHERE tenant_id = $1 AND id = $2")
                 .bind(tenant_id)
                 .bind(id)
@@ -569,8 +566,7 @@ impl Store {
         let payload = n.payload.to_string();
         let ids: Vec<String> = deliveries.iter().map(|_| new_id()).collect();
         let inserted = on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             let inserted = sqlx::query(
                 "INSERT INTO notifications (id, tenant_id, kind, subject, body, payload, dedupe_key, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant_id, dedupe_key) DO NOTHING",
@@ -749,8 +745,7 @@ impl Store {
             ),
         };
         let recorded = on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             let row = sqlx::query(
                 "UPDATE notification_deliveries SET status = $1, attempts = attempts + 1, \
                  next_attempt_at = $2, last_error = $3, sent_at = $4, claimed_until = NULL, claim_token = NULL \

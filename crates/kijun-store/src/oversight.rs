@@ -16,7 +16,7 @@ use sqlx::Row;
 
 use crate::assessment::Actor;
 use crate::audit::{NewAuditEntry, SYSTEM_CHAIN};
-use crate::db::{Store, StoreError, on_pool};
+use crate::db::{Store, StoreError, begin_write, on_pool};
 use crate::time;
 
 /// A stored record of a service.
@@ -413,8 +413,7 @@ impl Store {
         }
         let chain = chain_of(&entry);
         let result: Result<(), sqlx::Error> = on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             let mut outcome = Ok(());
             for (id, (_, w)) in ids.iter().zip(writes) {
                 if let Err(e) = insert_record_in_tx!(tx, id, tenant_id, service_id, kind, organisation_id, w, &at, actor) {
@@ -456,8 +455,7 @@ impl Store {
         let at = time::format(now);
         let chain = chain_of(audit);
         let result: Result<u64, sqlx::Error> = on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             let n = sqlx::query(
                 "UPDATE oversight_records SET filed_at = $1, is_open = $2, ref_id = $3, data = $4, updated_at = $5, updated_by = $6 \
                  WHERE id = $7",
@@ -508,8 +506,7 @@ impl Store {
         let at = time::format(now);
         let chain = chain_of(audit);
         let outcome = on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             let refs: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM oversight_records WHERE kind = 'plan_status' AND ref_id = $1",
             )
@@ -698,8 +695,7 @@ impl Store {
         let chain = chain_of(audit);
         let id = new_id();
         on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             sqlx::query(
                 "INSERT INTO oversight_deliverables (id, tenant_id, service_id, kind, period, due_on, required, note, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
@@ -767,8 +763,7 @@ impl Store {
         let chain = chain_of(audit);
         let new = new_id();
         let (deliverable_id, number) = on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             sqlx::query(
                 "INSERT INTO oversight_deliverables (id, tenant_id, service_id, kind, period, due_on, required, note, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, NULL, TRUE, '', $6, $6) ON CONFLICT (service_id, kind, period) DO NOTHING",
@@ -867,8 +862,7 @@ impl Store {
         let chain = chain_of(audit);
         let state = if accept { "accepted" } else { "returned" };
         let changed = on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             sqlx::query("UPDATE oversight_deliverables SET updated_at = updated_at WHERE id = $1")
                 .bind(deliverable_id)
                 .execute(&mut *tx)
@@ -952,8 +946,7 @@ impl Store {
         let at = time::format(now);
         let chain = chain_of(audit);
         on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             sqlx::query(
                 "INSERT INTO oversight_settings (service_id, tenant_id, settings, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (service_id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at, \

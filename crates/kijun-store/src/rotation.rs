@@ -10,7 +10,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::audit::{NewAuditEntry, SYSTEM_CHAIN};
-use crate::db::{Store, StoreError, on_pool};
+use crate::db::{Store, StoreError, begin_write, on_pool};
 use crate::evidence::{EvidenceError, TenantKeyRow, Vault};
 
 /// Re-seals one sealed value: `(sealed, context) → sealed again` under the
@@ -41,8 +41,7 @@ impl Store {
     ) -> Result<Rotation, EvidenceError> {
         let at = crate::time::format(now);
         let rotation = on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             let rows = sqlx::query(
                 "SELECT tenant_id, key_id, master_key_id, wrapped_key, created_at FROM tenant_keys ORDER BY tenant_id",
             )

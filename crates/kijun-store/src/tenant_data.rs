@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::audit::{AuditEntry, NewAuditEntry, SYSTEM_CHAIN};
-use crate::db::{Backend, Store, StoreError, on_pool};
+use crate::db::{Backend, Store, StoreError, begin_write, on_pool};
 use crate::evidence::{BlobStore, EvidenceError, Vault};
 use crate::time;
 
@@ -742,8 +742,7 @@ impl Store {
         let key = crate::evidence::new_data_key()?;
         let wrapped = vault.wrap(tenant_id, key.key_id(), key.bytes())?;
         on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             let clash: Option<String> = sqlx::query_scalar(
                 "SELECT slug FROM tenants WHERE id = $1 OR slug = $2",
             )
@@ -868,8 +867,7 @@ impl Store {
         let (open_gate, close_gate) = crate::audit::deletion_gate(self.backend());
         let at = time::format(now);
         let row = on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             // One transaction: the data key (tenant_keys, after the evidence
             // rows that reference it) goes with everything else or not at all.
             sqlx::query(open_gate).execute(&mut *tx).await?;

@@ -19,7 +19,7 @@ use sqlx::Row;
 
 use crate::assessment::Actor;
 use crate::audit::{NewAuditEntry, SYSTEM_CHAIN};
-use crate::db::{Store, StoreError, on_pool};
+use crate::db::{Store, StoreError, begin_write, on_pool};
 use crate::time;
 
 /// The vendor's deletion certificate (データ消去証明書) recorded on a case.
@@ -406,8 +406,7 @@ impl Store {
             m.insert("id".into(), serde_json::json!(id));
         }
         on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             let inserted = sqlx::query(
                 "INSERT INTO termination_cases (id, tenant_id, service_id, status, announced_on, effective_on, note, \
                  opened_at, opened_by, updated_at) VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $8, $7)",
@@ -473,8 +472,7 @@ impl Store {
         let chain = chain_of(audit);
         let evidence = evidence_json(&submission.evidence_ids);
         let changed = on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             // Lock the case: changes of one case happen one at a time.
             let open = sqlx::query(
                 "UPDATE termination_cases SET updated_at = $1 WHERE id = $2 AND status = 'open'",
@@ -539,8 +537,7 @@ impl Store {
         let at = time::format(now);
         let chain = chain_of(audit);
         let changed = on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             let open = sqlx::query(
                 "UPDATE termination_cases SET updated_at = $1 WHERE id = $2 AND status = 'open'",
             )
@@ -600,8 +597,7 @@ impl Store {
         let at = time::format(now);
         let chain = chain_of(audit);
         let changed = on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             let n = sqlx::query(
                 "UPDATE termination_cases SET certificate_evidence_id = $1, certificate_filename = $2, \
                  certificate_sha256 = $3, certificate_issued_on = $4, certificate_recorded_at = $5, \
@@ -645,8 +641,7 @@ impl Store {
         let at = time::format(now);
         let chain = chain_of(audit);
         let outcome = on_pool!(self, pool => {
-            let _gate = self.write_gate().await;
-            let mut tx = pool.begin().await?;
+            let (_gate, mut tx) = begin_write!(self, pool);
             let open = sqlx::query(
                 "UPDATE termination_cases SET updated_at = $1 WHERE id = $2 AND status = 'open'",
             )
